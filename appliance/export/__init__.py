@@ -1,0 +1,1 @@
+"""export box of the design; see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""panel box of the design; see DESIGN.md."""

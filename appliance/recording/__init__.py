@@ -1,0 +1,1 @@
+"""recording box of the design; see DESIGN.md."""

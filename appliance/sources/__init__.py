@@ -1,0 +1,1 @@
+"""sources box of the design; see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""unpack box of the design; see DESIGN.md."""

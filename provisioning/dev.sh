@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Set up a development machine (Debian or Ubuntu) and either run the appliance or test it.
+#
+#   provisioning/dev.sh run [ARGS…]   the whole appliance, simulated when there is no Pi
+#   provisioning/dev.sh test [ARGS…]  the whole test suite (ARGS go to pytest)
+#
+# Idempotent: system packages are installed only when missing, the venv is reused, and the
+# project is reinstalled in editable mode so the code you run is the code you see.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv="${VIG_VENV:-$here/.venv}"
+
+# Debian packages: the command (or file) that proves each one is present.
+apt_needs=(
+  "python3:python3"
+  "python3 -m venv --help:python3-venv"
+  "age:age"
+  "ffprobe:ffmpeg"
+  "chromium:chromium"
+  "shellcheck:shellcheck"
+  "mkfs.vfat:dosfstools"
+  "fusefat:fusefat"
+  "fusermount3:fuse3"
+  "systemd-analyze:systemd"
+  "/usr/lib/x86_64-linux-gnu/libportaudio.so.2 /usr/lib/aarch64-linux-gnu/libportaudio.so.2:libportaudio2"
+)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+present() {
+  local probe=$1 candidate
+  case "$probe" in
+    /*)
+      for candidate in $probe; do [ -e "$candidate" ] && return 0; done
+      return 1 ;;
+    *" "*) eval "$probe" >/dev/null 2>&1 ;;
+    *) command -v "$probe" >/dev/null 2>&1 ;;
+  esac
+}
+
+install_system_packages() {
+  local missing=() entry
+  for entry in "${apt_needs[@]}"; do
+    present "${entry%%:*}" || missing+=("${entry##*:}")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "dev.sh: installing Debian packages: ${missing[*]}" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+install_python_packages() {
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "dev.sh: creating the venv $venv" >&2
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/python" -m pip install -q --upgrade pip
+  "$venv/bin/python" -m pip install -q -e "${here}[test]"
+}
+
+main() {
+  local what=${1:-}
+  shift || true
+  install_system_packages
+  install_python_packages
+  cd "$here"
+  case "$what" in
+    run) exec "$venv/bin/vig-appliance" run --simulate "$@" ;;
+    test) exec "$venv/bin/python" -m pytest "$@" ;;
+    setup) echo "dev.sh: ready; the venv is $venv" >&2 ;;
+    *) echo "usage: provisioning/dev.sh run|test|setup [ARGS…]" >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
