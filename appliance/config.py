@@ -53,7 +53,7 @@ class GpioConfig:
     button: int = 17
     red_led: int = 27
     green_led: int = 22
-    mark_hold_seconds: float = 3.0
+    stop_hold_seconds: float = 3.0
     shutdown_hold_seconds: float = 5.0
 
 
@@ -67,6 +67,12 @@ class AudioConfig:
 class PanelConfig:
     host: str = "127.0.0.1"
     port: int = 8080
+    threads: int = 12
+    preview_max_width: int = 640
+    preview_fps: float = 10.0
+    preview_max_viewers: int = 2
+    status_max_streams: int = 4
+    login_failures_per_minute: int = 5
 
 
 @dataclass(frozen=True)
