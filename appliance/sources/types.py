@@ -38,6 +38,28 @@ class Clock(Protocol):
     def now(self) -> float: ...
 
 
+class Ticker(Protocol):
+    """A running `PacingClock.pace`; `skipped` counts ticks dropped for being late."""
+
+    skipped: int
+
+    def cancel(self) -> None: ...
+
+
+class PacingClock(Clock, Protocol):
+    """A clock that can also drive a simulated source at its own rate (see `clock.py`)."""
+
+    def pace(
+        self,
+        due: Callable[[int], float],
+        callback: Callable[[int, float], None],
+        *,
+        first: int = 0,
+        skip_late: bool = False,
+        name: str = "pacer",
+    ) -> Ticker: ...
+
+
 FrameSink = Callable[[EncodedFrame], None]
 AudioSink = Callable[[AudioBlock], None]
 
