@@ -32,6 +32,8 @@ class RecordingConfig:
     height: int = 1080
     fps: int = 30
     bitrate: int = 6_000_000
+    #: AAC bit rate; also what the vault counts when it turns free space into minutes.
+    audio_bitrate: int = 128_000
     audio_sample_rate: int = 48_000
     part_max_seconds: float = 900.0
     part_max_bytes: int = 1 * GIB
