@@ -1,0 +1,75 @@
+"""The age file format (age-encryption.org/v1), streaming, on `cryptography`.
+
+Files written here open with the reference `age` command and vice versa. The reader is as
+strict as `age` and releases plaintext only chunk by chunk, after authenticating each.
+"""
+
+from .errors import (
+    AgeError,
+    AgeIOError,
+    ArmorError,
+    CutOrDamagedChunk,
+    EmptyFinalChunk,
+    HeaderMacMismatch,
+    InvalidFiller,
+    InvalidIdentity,
+    InvalidPassphrase,
+    InvalidRecipient,
+    MalformedHeader,
+    MalformedStanza,
+    NoIdentityMatched,
+    NoRecipients,
+    PayloadError,
+    PrivateKeyGivenAsRecipient,
+    ScryptNotAlone,
+    TamperedChunk,
+    TrailingData,
+    TruncatedStream,
+    UnsupportedVersion,
+    WorkFactorTooLarge,
+    WriterClosed,
+)
+from .parse import parse_identity, parse_identity_file, parse_recipient, parse_recipients_file
+from .primitives import Identity, Recipient
+from .scrypt import ScryptIdentity, ScryptRecipient
+from .stream import CHUNK_SIZE
+from .writer import AgeWriter
+from .x25519 import X25519Identity, X25519Recipient
+
+__all__ = [
+    "CHUNK_SIZE",
+    "AgeError",
+    "AgeIOError",
+    "AgeWriter",
+    "ArmorError",
+    "CutOrDamagedChunk",
+    "EmptyFinalChunk",
+    "HeaderMacMismatch",
+    "Identity",
+    "InvalidFiller",
+    "InvalidIdentity",
+    "InvalidPassphrase",
+    "InvalidRecipient",
+    "MalformedHeader",
+    "MalformedStanza",
+    "NoIdentityMatched",
+    "NoRecipients",
+    "PayloadError",
+    "PrivateKeyGivenAsRecipient",
+    "Recipient",
+    "ScryptIdentity",
+    "ScryptNotAlone",
+    "ScryptRecipient",
+    "TamperedChunk",
+    "TrailingData",
+    "TruncatedStream",
+    "UnsupportedVersion",
+    "WorkFactorTooLarge",
+    "WriterClosed",
+    "X25519Identity",
+    "X25519Recipient",
+    "parse_identity",
+    "parse_identity_file",
+    "parse_recipient",
+    "parse_recipients_file",
+]
