@@ -85,8 +85,7 @@ class ScryptIdentity:
         work_factor = int(stanza.args[1])
         if work_factor > self._max_work_factor:
             raise WorkFactorTooLarge(
-                f"the scrypt work factor {work_factor} is above the limit "
-                f"{self._max_work_factor}"
+                f"the scrypt work factor {work_factor} is above the limit {self._max_work_factor}"
             )
         if len(stanza.body) != 32:
             raise MalformedStanza("the wrapped file key has the wrong length")

@@ -190,7 +190,9 @@ class AgeWriter:
             if exc.errno in _NOT_SYNCABLE:
                 return
             self._broken = exc
-            raise AgeIOError(exc.errno, f"could not make the encrypted file durable: {exc}") from exc
+            raise AgeIOError(
+                exc.errno, f"could not make the encrypted file durable: {exc}"
+            ) from exc
 
     def _guarded(self, action: Callable[..., object], *args: object) -> None:
         try:
