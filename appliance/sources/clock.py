@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,8 @@ from .errors import ClockError
 
 DueTime = Callable[[int], float]
 TickCallback = Callable[[int, float], None]
+
+_logger = logging.getLogger(__name__)
 
 
 class MonotonicClock:
@@ -48,7 +51,8 @@ class ThreadTicker:
     With `skip_late`, a tick whose successor is already due is skipped (and counted in
     `skipped`), as a camera drops frames its pipeline cannot take; without it every tick
     runs, late ones back to back, as a sound card never loses samples it has captured.
-    If the callback raises, the thread stops and the exception is kept in `error`.
+    If the callback raises, the thread stops, logs the traceback and keeps the exception in
+    `error` for its owner to report.
     """
 
     def __init__(
@@ -82,9 +86,10 @@ class ThreadTicker:
                 self._index += 1
                 if self._skip_late:
                     self._skip_missed()
-        except BaseException as exc:
+        except Exception as exc:
+            # Not hidden: kept for the owner to read and logged with its traceback.
             self.error = exc
-            raise
+            _logger.exception("%s stopped: its callback raised", self._thread.name)
 
     def _skip_missed(self) -> None:
         now = self._clock.now()
