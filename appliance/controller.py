@@ -1,0 +1,440 @@
+"""The one state machine of the appliance (DESIGN.md "The data flows one way").
+
+The button, the panel and the CLI are thin front ends: they call `start`, `mark`, `stop`,
+`export`, `delete_session` and `status` here, and listen to `events`. Every command takes
+the lock only for bookkeeping and returns in a few milliseconds; slow work (closing the
+muxer, cutting the last clips, exporting) runs on the controller's worker thread, so a
+Mark is never queued behind a Stop.
+
+The sources stay running between sessions while a start is likely ("warm"), so the first
+recorded frame can be an IDR captured within 150 ms of `start()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from .config import Config
+from .errors import ApplianceError
+from .events import Event, EventBus
+from .sources.types import AudioBlock, Camera, Clock, EncodedFrame, Microphone
+from .tags import MARK_TAGS, MAX_NOTE_LENGTH
+
+_logger = logging.getLogger(__name__)
+
+CASE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
+SOURCE_TIMEOUT = 2.0
+TIME_SOURCES = ("system", "phone", "rtc")
+
+
+class ControllerError(ApplianceError):
+    """A command was refused; the message says why in plain words."""
+
+    code = "refused"
+
+
+class AlreadyRecording(ControllerError, RuntimeError):
+    """A session is already being recorded."""
+
+    code = "already_recording"
+    hint = "Stop the current session first."
+
+
+class NotRecording(ControllerError, RuntimeError):
+    """Nothing is being recorded right now."""
+
+    code = "not_recording"
+    hint = "Start a session first."
+
+
+class Busy(ControllerError, RuntimeError):
+    """The appliance is busy finishing or exporting."""
+
+    code = "busy"
+    hint = "Wait a few seconds and try again."
+
+
+class SessionInUse(ControllerError, RuntimeError):
+    """The session being recorded cannot be deleted."""
+
+    code = "session_in_use"
+    hint = "Stop the recording first, then delete it."
+
+
+class InvalidInput(ControllerError, ValueError):
+    """The request was not valid; nothing was changed."""
+
+    code = "invalid_input"
+
+
+class Recorder(Protocol):
+    """What the controller needs from the recording pipeline of one session."""
+
+    def add_frame(self, frame: EncodedFrame) -> None: ...
+    def add_audio(self, block: AudioBlock) -> None: ...
+    def media_time(self, t: float) -> float: ...
+    def add_mark(self, number: int, t: float) -> None: ...
+    def close(self, end_time: float) -> None: ...
+
+
+RecorderFactory = Callable[[Any, float], Recorder]
+
+
+@dataclass
+class _Recording:
+    session: Any
+    recorder: Recorder
+    started: float
+    case_code: str | None
+    marks: list[dict[str, Any]]
+
+
+def validate_case_code(case_code: str | None) -> str | None:
+    if case_code in (None, ""):
+        return None
+    if not isinstance(case_code, str) or not CASE_CODE.fullmatch(case_code):
+        raise InvalidInput(
+            "The case code may use only letters, digits and '-', at most 16 characters "
+            "(and must never be a name)."
+        )
+    return case_code
+
+
+def validate_mark(tag: str | None, note: str | None) -> tuple[str | None, str | None]:
+    if tag in (None, ""):
+        tag = None
+    elif tag not in MARK_TAGS:
+        raise InvalidInput(f"Unknown tag {tag!r}: use one of {', '.join(MARK_TAGS)}.")
+    if note in (None, ""):
+        note = None
+    elif not isinstance(note, str):
+        raise InvalidInput("The note must be text.")
+    elif len(note) > MAX_NOTE_LENGTH:
+        raise InvalidInput(f"The note is {len(note)} characters; at most {MAX_NOTE_LENGTH}.")
+    return tag, note
+
+
+def level_dbfs(samples: np.ndarray) -> float:
+    """RMS level of a block in dBFS (-120 for silence), for the panel's meter."""
+    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if samples.size else 0.0
+    return 20 * math.log10(rms) if rms > 1e-6 else -120.0
+
+
+def recipient_fingerprint(recipient: object) -> str:
+    """A short, non-reversible label of a public key for the session metadata."""
+    return hashlib.sha256(str(recipient).encode()).hexdigest()[:16]
+
+
+class Controller:
+    """Owns the state: idle, recording, stopping, exporting, error."""
+
+    def __init__(
+        self,
+        config: Config,
+        vault: Any,
+        camera: Camera,
+        microphone: Microphone,
+        clock: Clock,
+        *,
+        recorder_factory: RecorderFactory,
+        wall_clock: Callable[[], float] = time.time,
+        time_source: str = "system",
+        exporter: Any = None,
+    ) -> None:
+        self.config = config
+        self.vault = vault
+        self.camera = camera
+        self.microphone = microphone
+        self.clock = clock
+        self.events = EventBus()
+        self.exporter = exporter
+        self._recorder_factory = recorder_factory
+        self._wall_clock = wall_clock
+        self._time_source = time_source
+        self._lock = threading.RLock()
+        self._state = "idle"
+        self._recording: _Recording | None = None
+        self._last_error: dict[str, Any] | None = None
+        self._sources_running = False
+        self._last_frame = self._last_audio = clock.now()
+        self._audio_dbfs: float | None = None
+        self._warm_until = clock.now() + config.recording.warm_minutes * 60
+        self._worker: threading.Thread | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+
+    # ---- events -------------------------------------------------------------------------
+    def _publish(self, type_: str, **fields: Any) -> None:
+        self.events.publish(Event(type_, self.clock.now(), fields))
+
+    def _set_state(self, state: str) -> None:
+        self._state = state
+        if state == "idle":
+            self._idle.set()
+        else:
+            self._idle.clear()
+        self._publish("state", state=state)
+
+    def _report_error(
+        self, error: ApplianceError | str, code: str = "error", hint: str = ""
+    ) -> None:
+        if isinstance(error, ApplianceError):
+            code, words, hint = error.code, str(error), error.hint
+        else:
+            words = error
+        self._last_error = {"code": code, "message": words, "hint": hint}
+        self._publish("error", code=code, message=words, hint=hint)
+
+    # ---- sources ------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Start the sources (if they are not running) so a start can begin at once."""
+        with self._lock:
+            self._warm_until = max(
+                self._warm_until, self.clock.now() + self.config.recording.warm_minutes * 60
+            )
+            if self._sources_running:
+                return
+            self._last_frame = self._last_audio = self.clock.now()
+            self.camera.start(self._on_frame)
+            self.microphone.start(self._on_audio)
+            self._sources_running = True
+
+    def cool_down(self) -> None:
+        """Stop the sources while no start is likely, to save power and heat."""
+        with self._lock:
+            if not self._sources_running or self._recording is not None:
+                return
+            self._sources_running = False
+        self.camera.stop()
+        self.microphone.stop()
+
+    def _on_frame(self, frame: EncodedFrame) -> None:
+        self._last_frame = self.clock.now()
+        recording = self._recording
+        if recording is not None:
+            recording.recorder.add_frame(frame)
+
+    def _on_audio(self, block: AudioBlock) -> None:
+        self._last_audio = self.clock.now()
+        self._audio_dbfs = level_dbfs(block.samples)
+        recording = self._recording
+        if recording is not None:
+            recording.recorder.add_audio(block)
+
+    def preview_jpeg(self) -> bytes | None:
+        """The latest picture for framing the shot; asking for it keeps the camera warm."""
+        self.warm_up()
+        return self.camera.preview_jpeg()
+
+    # ---- commands -----------------------------------------------------------------------
+    def start(self, case_code: str | None = None) -> str:
+        """Begin a session; returns its id. The first frame recorded is a fresh IDR."""
+        case_code = validate_case_code(case_code)
+        with self._lock:
+            if self._state == "recording":
+                raise AlreadyRecording("A session is already being recorded.")
+            if self._state != "idle":
+                raise Busy(f"The appliance is {self._state}.")
+            self.vault.check_can_start()
+            self.warm_up()
+            self.camera.request_keyframe()
+            started = self.clock.now()
+            session = self.vault.create_session(self._session_metadata(case_code))
+            recorder = self._recorder_factory(session, started)
+            self._recording = _Recording(session, recorder, started, case_code, [])
+            self._last_error = None
+            self._set_state("recording")
+            self._publish("session", id=session.id, state="recording")
+            _logger.info("session %s started", session.id)
+            return session.id
+
+    def _session_metadata(self, case_code: str | None) -> dict[str, Any]:
+        rec = self.config.recording
+        return {
+            "case_code": case_code,
+            "wall_clock_start": self._wall_clock(),
+            "wall_clock_source": self._time_source,
+            "settings": {
+                "width": self.camera.width,
+                "height": self.camera.height,
+                "fps": self.camera.fps,
+                "bitrate": rec.bitrate,
+                "audio_sample_rate": self.microphone.sample_rate,
+                "pre_roll": rec.pre_roll,
+                "post_roll": rec.post_roll,
+            },
+            "recipient_fingerprints": [recipient_fingerprint(r) for r in self.vault.recipients()],
+        }
+
+    def mark(
+        self, tag: str | None = None, note: str | None = None, at: float | None = None
+    ) -> dict:
+        """Mark a moment: `at` is the monotonic time of the physical press (default now)."""
+        tag, note = validate_mark(tag, note)
+        pressed = self.clock.now() if at is None else float(at)
+        with self._lock:
+            recording = self._recording
+            if recording is None or self._state != "recording":
+                raise NotRecording("Nothing is being recorded, so there is nothing to mark.")
+            moment = max(recording.started, pressed - self.config.recording.mark_latency)
+            number = len(recording.marks) + 1
+            record = {
+                "number": number,
+                "media_time": round(recording.recorder.media_time(moment), 6),
+                "tag": tag,
+                "tag_label": MARK_TAGS.get(tag) if tag else None,
+                "note": note,
+                "wall_time": self._wall_clock() - (self.clock.now() - moment),
+                "clip": f"clip-{number:04d}.mp4.age",
+            }
+            recording.session.write_mark(number, record)
+            recording.recorder.add_mark(number, moment)
+            recording.marks.append(record)
+            self._publish("mark", number=number, media_time=record["media_time"], tag=tag)
+            return record
+
+    def stop(self, reason: str = "stopped") -> str:
+        """End the session: it is finished on the worker thread, then the state is idle."""
+        with self._lock:
+            recording = self._recording
+            if recording is None or self._state != "recording":
+                raise NotRecording("Nothing is being recorded.")
+            self._recording = None
+            self._set_state("stopping")
+            end_time = self.clock.now()
+            self._worker = threading.Thread(
+                target=self._finish, args=(recording, end_time, reason), name="session-finish"
+            )
+            self._worker.start()
+            return recording.session.id
+
+    def _finish(self, recording: _Recording, end_time: float, reason: str) -> None:
+        state = "complete"
+        try:
+            recording.recorder.close(end_time)
+        except (ApplianceError, OSError) as exc:
+            _logger.error("closing session %s failed: %s", recording.session.id, exc)
+            state, reason = "interrupted", f"closing failed: {exc}"
+            self._report_error(exc if isinstance(exc, ApplianceError) else str(exc), "close_failed")
+        try:
+            recording.session.update_metadata(
+                {"stop_reason": reason, "marks": len(recording.marks)}
+            )
+            recording.session.finish(state, None if reason == "stopped" else reason)
+        except (ApplianceError, OSError) as exc:
+            _logger.error("finishing session %s failed: %s", recording.session.id, exc)
+            self._report_error(
+                exc if isinstance(exc, ApplianceError) else str(exc), "finish_failed"
+            )
+        with self._lock:
+            self._warm_until = self.clock.now() + self.config.recording.warm_minutes * 60
+            self._publish("session", id=recording.session.id, state=state)
+            self._set_state("idle")
+        _logger.info("session %s %s (%s)", recording.session.id, state, reason)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until a stop or export has finished (for the CLI and tests)."""
+        return self._idle.wait(timeout)
+
+    def delete_session(self, session_id: str, reason: str = "consent withdrawn") -> None:
+        """Delete a session at once, e.g. when consent is withdrawn. Audited by the vault."""
+        with self._lock:
+            recording = self._recording
+            if recording is not None and recording.session.id == session_id:
+                raise SessionInUse("This session is being recorded; stop it before deleting it.")
+            if self._state == "exporting":
+                raise Busy("An export is running; delete the session when it has finished.")
+            self.vault.session(session_id)
+            self.vault.delete_session(session_id, reason=reason)
+            self._publish("session", id=session_id, state="deleted")
+
+    def set_wall_clock_from_phone(self, epoch_seconds: float) -> None:
+        """Record that the phone's time is now the wall clock's source (audited)."""
+        if not isinstance(epoch_seconds, int | float) or not math.isfinite(epoch_seconds):
+            raise InvalidInput("The phone's time must be a number of seconds.")
+        with self._lock:
+            self._time_source = "phone"
+            self.vault.audit.append("time_set", source="phone")
+
+    # ---- periodic checks ----------------------------------------------------------------
+    def poll(self) -> None:
+        """Once a second: publish the tick, stop at the space reserve or a silent source."""
+        now = self.clock.now()
+        with self._lock:
+            recording = self._recording
+            if recording is None or self._state != "recording":
+                if self._sources_running and now > self._warm_until and self._state == "idle":
+                    warm_expired = True
+                else:
+                    warm_expired = False
+            else:
+                warm_expired = False
+                space = self.vault.free_space()
+                self._publish(
+                    "tick",
+                    elapsed=round(now - recording.started, 3),
+                    audio_dbfs=self._audio_dbfs,
+                    storage_minutes=round(space.minutes, 1),
+                )
+                failure = self._source_failure(now)
+                if failure is not None:
+                    self._report_error(failure, "source_failed", "Check the camera and microphone.")
+                    self.stop(reason=failure)
+                elif self.vault.at_reserve():
+                    self._report_error(
+                        "The SD card is nearly full, so the recording was stopped and saved.",
+                        "storage_full",
+                        "Export the sessions to a USB stick to free space.",
+                    )
+                    self.stop(reason="storage reserve reached")
+        if warm_expired:
+            self.cool_down()
+
+    def _source_failure(self, now: float) -> str | None:
+        if now - self._last_frame > SOURCE_TIMEOUT:
+            return f"The camera delivered nothing for {SOURCE_TIMEOUT:.0f} s."
+        if now - self._last_audio > SOURCE_TIMEOUT:
+            return f"The microphone delivered nothing for {SOURCE_TIMEOUT:.0f} s."
+        return None
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            recording = self._recording
+            space = self.vault.free_space()
+            now = self.clock.now()
+            return {
+                "state": self._state,
+                "session": recording.session.id if recording else None,
+                "case_code": recording.case_code if recording else None,
+                "elapsed": round(now - recording.started, 3) if recording else 0.0,
+                "marks": [
+                    {k: m[k] for k in ("number", "media_time", "tag", "note")}
+                    for m in (recording.marks if recording else [])
+                ],
+                "audio_dbfs": self._audio_dbfs,
+                "storage_minutes": round(space.minutes, 1),
+                "storage_bytes": space.bytes,
+                "error": self._last_error,
+                "time_source": self._time_source,
+            }
+
+    def shutdown(self) -> None:
+        """Stop cleanly (SIGTERM, end of `run`): the session is saved, the sources stop."""
+        with self._lock:
+            recording = self._recording is not None
+        if recording:
+            self.stop(reason="appliance shut down")
+        self.wait_idle()
+        with self._lock:
+            self._warm_until = -math.inf
+        self.cool_down()
