@@ -13,6 +13,7 @@ from .errors import (
     SourceStateError,
     StripUnreadable,
 )
+from .replay_camera import ReplayCamera, make_replay_file
 from .strip import decode_strip, draw_strip
 from .sync import SyncSchedule
 from .synthetic_camera import SyntheticCamera
@@ -40,6 +41,7 @@ __all__ = [
     "Microphone",
     "MonotonicClock",
     "PacingClock",
+    "ReplayCamera",
     "ReplayFileError",
     "SourceError",
     "SourceSettingsError",
@@ -54,4 +56,5 @@ __all__ = [
     "VirtualTicker",
     "decode_strip",
     "draw_strip",
+    "make_replay_file",
 ]
