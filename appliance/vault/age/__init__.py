@@ -4,6 +4,8 @@ Files written here open with the reference `age` command and vice versa. The rea
 strict as `age` and releases plaintext only chunk by chunk, after authenticating each.
 """
 
+from .armor import ArmorReader, ArmorWriter
+from .convenience import decrypt_bytes, decrypt_file, encrypt_bytes
 from .errors import (
     AgeError,
     AgeIOError,
@@ -31,6 +33,7 @@ from .errors import (
 )
 from .parse import parse_identity, parse_identity_file, parse_recipient, parse_recipients_file
 from .primitives import Identity, Recipient
+from .reader import AgeReader, SalvageReport, salvage
 from .scrypt import ScryptIdentity, ScryptRecipient
 from .stream import CHUNK_SIZE
 from .writer import AgeWriter
@@ -40,8 +43,11 @@ __all__ = [
     "CHUNK_SIZE",
     "AgeError",
     "AgeIOError",
+    "AgeReader",
     "AgeWriter",
     "ArmorError",
+    "ArmorReader",
+    "ArmorWriter",
     "CutOrDamagedChunk",
     "EmptyFinalChunk",
     "HeaderMacMismatch",
@@ -57,6 +63,7 @@ __all__ = [
     "PayloadError",
     "PrivateKeyGivenAsRecipient",
     "Recipient",
+    "SalvageReport",
     "ScryptIdentity",
     "ScryptNotAlone",
     "ScryptRecipient",
@@ -68,8 +75,12 @@ __all__ = [
     "WriterClosed",
     "X25519Identity",
     "X25519Recipient",
+    "decrypt_bytes",
+    "decrypt_file",
+    "encrypt_bytes",
     "parse_identity",
     "parse_identity_file",
     "parse_recipient",
     "parse_recipients_file",
+    "salvage",
 ]
