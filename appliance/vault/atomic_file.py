@@ -1,0 +1,35 @@
+"""Replace a small file so that a power cut leaves either the old or the new version.
+
+The recipe: write a temporary file in the same directory, fsync it, rename it over the
+target, fsync the directory. A reader never sees half a file, and after the last step the
+new version survives a power cut. Leftover temporaries (a cut before the rename) carry the
+`TEMP_SUFFIX` and are cleaned up by whoever owns the directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .filesystem import FileSystem
+
+TEMP_SUFFIX = ".tmp"
+
+
+def temp_path_for(path: Path) -> Path:
+    return path.with_name(f".{path.name}{TEMP_SUFFIX}")
+
+
+def is_temp_file(path: Path) -> bool:
+    return path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX)
+
+
+def replace_atomically(fs: FileSystem, path: Path, data: bytes) -> None:
+    """Make `data` the durable content of `path`, all or nothing."""
+    temp = temp_path_for(path)
+    if temp.exists():
+        fs.unlink(temp)
+    with fs.open_new(temp) as file:
+        file.write(data)
+        fs.fsync(file)
+    fs.replace(temp, path)
+    fs.fsync_dir(path.parent)

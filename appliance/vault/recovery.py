@@ -1,0 +1,121 @@
+"""Start-up recovery: bring each session directory back in line with what is on the card.
+
+After a power cut or a crash a session may still say `recording`, a part may exist that
+state.json never listed (the cut came before the bookkeeping), a listed part may have grown
+since its entry was written, a temporary file may be left from an atomic replace, and a
+deletion may have stopped half-way. Recovery fixes the bookkeeping only: it never changes
+a ciphertext file, so everything that was durable stays exportable. Every change is audited.
+"""
+
+from __future__ import annotations
+
+import calendar
+import time
+from pathlib import Path
+
+from .atomic_file import is_temp_file
+from .audit import AuditLog
+from .filesystem import FileSystem
+from .session_files import file_digest, kind_of
+from .state import (
+    DELETED,
+    INTERRUPTED,
+    RECORDING,
+    STATE_FILE,
+    FileRecord,
+    SessionState,
+    read_state,
+    write_state,
+)
+
+INTERRUPTED_REASON = "power cut or crash while recording"
+
+
+def started_at_from_id(session_id: str) -> float:
+    return float(calendar.timegm(time.strptime(session_id[:15], "%Y%m%d-%H%M%S")))
+
+
+def remove_session_directory(fs: FileSystem, directory: Path) -> int:
+    """Unlink every file, then the state file, then the directory; fsync the parent."""
+    removed = 0
+    for path in sorted(directory.iterdir()):
+        if path.name != STATE_FILE:
+            fs.unlink(path)
+            removed += 1
+    if (directory / STATE_FILE).exists():
+        fs.unlink(directory / STATE_FILE)
+    fs.rmdir(directory)
+    fs.fsync_dir(directory.parent)
+    return removed
+
+
+def recover_session(fs: FileSystem, directory: Path, audit: AuditLog) -> bool:
+    """Recover one session directory; True if it was found `recording` (now interrupted)."""
+    session_id = directory.name
+    if not (directory / STATE_FILE).exists():
+        if not any(directory.iterdir()):
+            fs.rmdir(directory)
+            fs.fsync_dir(directory.parent)
+            audit.append("session_discarded_empty", session=session_id)
+            return False
+        state = SessionState(session_id, RECORDING, started_at_from_id(session_id))
+    else:
+        state = read_state(directory)
+    if state.state == DELETED:
+        files = remove_session_directory(fs, directory)
+        audit.append("session_deleted", session=session_id, reason="resumed after power cut",
+                     files=files)
+        return False
+    changed = _reconcile_files(fs, directory, state, audit)
+    interrupted = state.state == RECORDING
+    if interrupted:
+        state.move_to(INTERRUPTED)
+        state.reason = INTERRUPTED_REASON
+        state.ended_at = _last_write_time(directory, state.started_at)
+        state.duration_s = max(0.0, state.ended_at - state.started_at)
+    if changed or interrupted or not (directory / STATE_FILE).exists():
+        write_state(fs, directory, state)
+    if interrupted:
+        audit.append("session_interrupted", session=session_id, reason=INTERRUPTED_REASON,
+                     parts=sum(1 for f in state.files if f.kind == "part"),
+                     marks=state.mark_count)
+    return interrupted
+
+
+def _reconcile_files(fs: FileSystem, directory: Path, state: SessionState, audit: AuditLog) -> bool:
+    changed = False
+    on_disk = {}
+    for path in sorted(directory.iterdir()):
+        if is_temp_file(path):
+            fs.unlink(path)
+            changed = True
+        elif kind_of(path.name) is not None:
+            on_disk[path.name] = path
+    for record in list(state.files):
+        if record.name not in on_disk:
+            state.files.remove(record)
+            audit.append("file_missing", session=state.id, file=record.name)
+            changed = True
+    for name, path in on_disk.items():
+        record = state.file(name)
+        if record is not None and record.complete:
+            continue  # sealed and hashed as written; the exporter verifies it against the hash
+        if record is not None and record.sha256 is not None and record.size == path.stat().st_size:
+            continue
+        size, sha256 = file_digest(path)
+        if record is None:
+            kind = kind_of(name)
+            # Marks and metadata appear only by a rename after they were complete.
+            state.put_file(FileRecord(name, kind, size, sha256, kind in ("mark", "metadata")))
+            audit.append("file_found", session=state.id, file=name, bytes=size)
+        else:
+            state.put_file(FileRecord(name, record.kind, size, sha256, False))
+        changed = True
+    if changed:
+        fs.fsync_dir(directory)
+    return changed
+
+
+def _last_write_time(directory: Path, started_at: float) -> float:
+    times = [p.stat().st_mtime for p in directory.iterdir() if p.is_file()]
+    return max([started_at, *times])

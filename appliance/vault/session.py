@@ -1,0 +1,270 @@
+"""Writing one session: its parts, marks, clips and metadata, all age-encrypted.
+
+Every file is encrypted to all recipients enrolled when the session started, with a fresh
+file key that lives only in this process's memory. The plaintext bookkeeping (state.json)
+follows each step, and always lags the files rather than leads them: a power cut can leave
+a file that state.json does not list yet (the recovery scan finds it), never an entry
+without its file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from ..config import RecordingConfig
+from .age import AgeWriter, Recipient
+from .atomic_file import temp_path_for
+from .audit import AuditLog
+from .errors import SessionClosed
+from .filesystem import FileSystem
+from .session_files import METADATA_FILE, file_digest, numbered_name
+from .state import COMPLETE, INTERRUPTED, FileRecord, SessionState, write_state
+
+if TYPE_CHECKING:
+    from .space import SpaceMeter
+
+
+class HashingSink:
+    """Passes ciphertext to the file while hashing it, so nothing is read back to hash it."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.size = 0
+        self._digest = hashlib.sha256()
+
+    def write(self, data: bytes | memoryview) -> int:
+        written = self.file.write(data)
+        written = len(data) if written is None else written
+        self._digest.update(memoryview(data)[:written])
+        self.size += written
+        return written
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def fileno(self) -> int:
+        return self.file.fileno()
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+class PartWriter:
+    """One encrypted media file (a part or a clip) being written.
+
+    `bytes_written` counts ciphertext bytes handed to the file (its size on the card), the
+    figure that `should_rotate` compares with `recording.part_max_bytes`.
+    """
+
+    def __init__(self, session: SessionWriter, name: str, kind: str, file: BinaryIO) -> None:
+        self.session = session
+        self.name = name
+        self.kind = kind
+        self._file = file
+        self._sink = HashingSink(file)
+        self._fs = session.fs
+        self._age = AgeWriter(self._sink, session.recipients, on_sync=self._fsync)
+        self._fsync()
+        self.closed = False
+
+    @property
+    def path(self) -> Path:
+        return self.session.directory / self.name
+
+    @property
+    def pending(self) -> int:
+        return self._age.pending
+
+    @property
+    def bytes_written(self) -> int:
+        return self._sink.size
+
+    def write(self, data: bytes | memoryview) -> int:
+        self._check_open()
+        return self._age.write(data)
+
+    def sync(self, filler: bytes = b"") -> None:
+        """Make everything written so far durable (see AgeWriter.sync for the filler)."""
+        self._check_open()
+        self._age.sync(filler)
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise SessionClosed(f"{self.name} of session {self.session.id} is already closed")
+
+    def close(self, final_filler: bytes = b"") -> None:
+        """Seal the file, make it durable and record its size and sha256 in state.json."""
+        if self.closed:
+            return
+        self._age.close(final_filler)
+        self._file.close()
+        self.closed = True
+        self.session._part_closed(self, complete=True, size=self._sink.size,
+                                  sha256=self._sink.hexdigest())
+
+    def abandon(self) -> None:
+        """Give up on the file (the session ends without sealing it): it stays unfinished."""
+        if self.closed:
+            return
+        self.closed = True
+        # A full disk may refuse the last flush; the digest below reads what is there.
+        with contextlib.suppress(OSError):
+            self._file.close()
+        size, sha256 = file_digest(self.path)
+        self.session._part_closed(self, complete=False, size=size, sha256=sha256)
+
+    def _fsync(self) -> None:
+        self._fs.fsync(self._file)
+
+
+class SessionWriter:
+    def __init__(
+        self,
+        state: SessionState,
+        directory: Path,
+        *,
+        fs: FileSystem,
+        recipients: list[Recipient],
+        recording: RecordingConfig,
+        audit: AuditLog,
+        space: SpaceMeter,
+        wall_clock: Callable[[], float],
+    ) -> None:
+        self.state = state
+        self.directory = directory
+        self.fs = fs
+        self.recipients = list(recipients)
+        self._recording = recording
+        self._audit = audit
+        self._space = space
+        self._wall_clock = wall_clock
+        self._metadata: dict = {}
+        self._open: list[PartWriter] = []
+        self._lock = threading.RLock()
+        self._next_part = 1 + sum(1 for f in state.files if f.kind == "part")
+        self.finished = False
+
+    @property
+    def id(self) -> str:
+        return self.state.id
+
+    # --- media files -----------------------------------------------------------------
+
+    def open_part(self) -> PartWriter:
+        with self._lock:
+            self._check_open()
+            number = self._next_part
+            self._next_part += 1
+            return self._open_media("part", number)
+
+    def open_clip(self, number: int) -> PartWriter:
+        with self._lock:
+            self._check_open()
+            return self._open_media("clip", number)
+
+    def _open_media(self, kind: str, number: int) -> PartWriter:
+        name = numbered_name(kind, number)
+        file = self.fs.open_new(self.directory / name)
+        try:
+            part = PartWriter(self, name, kind, file)
+        except BaseException:
+            file.close()
+            raise
+        self._open.append(part)
+        self.state.put_file(FileRecord(name=name, kind=kind))
+        write_state(self.fs, self.directory, self.state)  # its directory fsync covers `name`
+        return part
+
+    def _part_closed(self, part: PartWriter, *, complete: bool, size: int, sha256: str) -> None:
+        with self._lock:
+            if part in self._open:
+                self._open.remove(part)
+            self.state.put_file(FileRecord(part.name, part.kind, size, sha256, complete))
+            write_state(self.fs, self.directory, self.state)
+
+    # --- small files -----------------------------------------------------------------
+
+    def write_mark(self, number: int, record: dict) -> None:
+        """Write mark number `number`, durable before this returns."""
+        with self._lock:
+            self._check_open()
+            self._write_small("mark", numbered_name("mark", number), record)
+
+    def update_metadata(self, changes: dict) -> None:
+        """Merge `changes` into the session's metadata and rewrite session.json.age."""
+        with self._lock:
+            self._check_open()
+            self._metadata = {**self._metadata, **changes}
+            self._write_small("metadata", METADATA_FILE, self._metadata)
+
+    def _write_small(self, kind: str, name: str, document: dict) -> None:
+        data = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        path = self.directory / name
+        temp = temp_path_for(path)
+        if temp.exists():
+            self.fs.unlink(temp)
+        with self.fs.open_new(temp) as file:
+            sink = HashingSink(file)
+            writer = AgeWriter(sink, self.recipients, on_sync=lambda: self.fs.fsync(file))
+            writer.write(data)
+            writer.close()
+        self.fs.replace(temp, path)
+        self.state.put_file(FileRecord(name, kind, sink.size, sink.hexdigest(), True))
+        write_state(self.fs, self.directory, self.state)  # its directory fsync covers the rename
+
+    # --- the session as a whole --------------------------------------------------------
+
+    def should_rotate(self, part_seconds: float, part_bytes: int) -> bool:
+        """True when the current part is long or big enough to start the next one."""
+        return (
+            part_seconds >= self._recording.part_max_seconds
+            or part_bytes >= self._recording.part_max_bytes
+        )
+
+    def at_reserve(self) -> bool:
+        """True once free space has reached the reserve: stop the session cleanly."""
+        return self._space.at_reserve()
+
+    def finish(
+        self, state: str, reason: str | None = None, *, duration_s: float | None = None
+    ) -> None:
+        """End the session as `complete` or `interrupted`; unsealed files stay unfinished.
+
+        `duration_s` is the recorded media time, when the caller knows it; otherwise the
+        wall-clock time since the start is used.
+        """
+        if state not in (COMPLETE, INTERRUPTED):
+            raise ValueError(f"a session finishes as complete or interrupted, not {state!r}")
+        with self._lock:
+            self._check_open()
+            for part in list(self._open):
+                part.abandon()
+            ended_at = self._wall_clock()
+            self.state.move_to(state)
+            self.state.ended_at = ended_at
+            self.state.duration_s = (
+                duration_s if duration_s is not None
+                else max(0.0, ended_at - self.state.started_at)
+            )
+            self.state.reason = reason
+            write_state(self.fs, self.directory, self.state)
+            self.finished = True
+            self._audit.append(
+                "session_finished",
+                session=self.id,
+                state=state,
+                reason=reason,
+                parts=sum(1 for f in self.state.files if f.kind == "part"),
+                marks=self.state.mark_count,
+                clips=sum(1 for f in self.state.files if f.kind == "clip"),
+            )
+
+    def _check_open(self) -> None:
+        if self.finished:
+            raise SessionClosed(f"session {self.id} is already finished")

@@ -1,0 +1,51 @@
+"""The files of a session directory: their names, kinds, and the digest of their ciphertext.
+
+Names carry a kind and a number only (no personal data) and are FAT-safe. Every name is
+decided here, so the recovery scan recognises exactly what the writers create.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+METADATA_FILE = "session.json.age"
+DIGEST_BLOCK = 1 << 20
+
+_NUMBERED = re.compile(r"^(part|clip|mark)-(\d{4,})\.(mp4|json)\.age$")
+_EXTENSIONS = {"part": "mp4", "clip": "mp4", "mark": "json"}
+
+
+def numbered_name(kind: str, number: int) -> str:
+    if kind not in _EXTENSIONS:
+        raise ValueError(f"unknown session file kind {kind!r}")
+    if number < 1:
+        raise ValueError(f"{kind} numbers start at 1, not {number}")
+    return f"{kind}-{number:04d}.{_EXTENSIONS[kind]}.age"
+
+
+def kind_of(name: str) -> str | None:
+    """The kind of a session file named `name`, or None if the vault did not write it."""
+    if name == METADATA_FILE:
+        return "metadata"
+    match = _NUMBERED.match(name)
+    if match is None or _EXTENSIONS[match.group(1)] != match.group(3):
+        return None
+    return match.group(1)
+
+
+def number_of(name: str) -> int | None:
+    match = _NUMBERED.match(name)
+    return int(match.group(2)) if match else None
+
+
+def file_digest(path: Path) -> tuple[int, str]:
+    """Size and sha256 of a file as it is on disk."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as reader:
+        while block := reader.read(DIGEST_BLOCK):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
