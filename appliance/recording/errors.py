@@ -1,0 +1,30 @@
+"""Errors of the recording box (muxing, durability padding, clips)."""
+
+from __future__ import annotations
+
+from ..errors import ApplianceError
+
+
+class RecordingError(ApplianceError):
+    """Something went wrong turning pictures and sound into MP4."""
+
+    code = "recording"
+
+
+class MalformedBoxStream(RecordingError, ValueError):
+    """The muxer produced bytes that do not parse as MP4 top-level boxes."""
+
+    code = "recording-malformed-boxes"
+    hint = "This is a bug in the recorder; the recording so far is kept."
+
+
+class NoKeyframeYet(RecordingError, RuntimeError):
+    """A part or clip must start with a keyframe (IDR), and none has arrived."""
+
+    code = "recording-no-keyframe"
+
+
+class RecorderStopped(RecordingError, RuntimeError):
+    """The recorder has been stopped and accepts no more input."""
+
+    code = "recording-stopped"
