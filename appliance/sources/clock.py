@@ -191,7 +191,13 @@ class VirtualTicker:
     def _tick(self, index: int, due: float) -> None:
         if self._cancelled:
             return
-        self._callback(index, due)
+        try:
+            self._callback(index, due)
+        except BaseException as exc:
+            # Raised on to run_until's caller; the ticker stops as a thread would.
+            self.error = exc
+            self._cancelled = True
+            raise
         if not self._cancelled:
             self._schedule(index + 1)
 

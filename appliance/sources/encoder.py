@@ -13,10 +13,21 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import av
-import numpy as np
 from av.video.frame import PictureType
 
 from .errors import SourceSettingsError
+
+
+def check_video_settings(width: int, height: int, fps: int, bitrate: int) -> None:
+    """Refuse, in plain words, settings that libx264 or 4:2:0 sampling cannot take."""
+    if width < 2 or height < 2 or width % 2 or height % 2:
+        raise SourceSettingsError(
+            f"the picture must have even, positive sides, not {width}x{height}"
+        )
+    if fps <= 0 or bitrate <= 0:
+        raise SourceSettingsError(
+            f"frame rate and bitrate must be positive, not {fps} fps, {bitrate} bit/s"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +41,7 @@ class H264Encoder:
     """Encodes yuv420p pictures; `pts` counts frames and comes back on each packet."""
 
     def __init__(self, width: int, height: int, fps: int, bitrate: int) -> None:
-        if fps <= 0 or bitrate <= 0:
-            raise SourceSettingsError(
-                f"frame rate and bitrate must be positive, not {fps} fps, {bitrate} bit/s"
-            )
+        check_video_settings(width, height, fps, bitrate)
         context = av.CodecContext.create("libx264", "w")
         context.width, context.height, context.pix_fmt = width, height, "yuv420p"
         context.time_base = Fraction(1, fps)
@@ -53,8 +61,8 @@ class H264Encoder:
         context.open()
         self._context = context
 
-    def encode(self, picture: np.ndarray, pts: int, *, idr: bool = False) -> list[EncodedPacket]:
-        frame = av.VideoFrame.from_ndarray(picture, format="yuv420p")
+    def encode(self, frame: av.VideoFrame, pts: int, *, idr: bool = False) -> list[EncodedPacket]:
+        """Encode a yuv420p frame (its pts and picture type are set here)."""
         frame.pts = pts
         if idr:
             frame.pict_type = PictureType.I

@@ -88,7 +88,13 @@ class ReplayCamera:
 
     @property
     def running(self) -> bool:
+        """False once stopped, at the end of a non-looping file, or after a failing sink."""
         return self._ticker is not None and self._ticker.running
+
+    @property
+    def error(self) -> BaseException | None:
+        """What stopped the replay thread, if the sink raised."""
+        return None if self._ticker is None else self._ticker.error
 
     def request_keyframe(self) -> None:
         """Nothing to force in a recorded stream: the file's next IDR comes within a GOP."""

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import SourceSettingsError
 from .strip import WHITE
 
 _NEUTRAL_CHROMA = 128
 
 
 class MovingScene:
-    """Frame n of a background panning left and a block circling over it."""
+    """Frame n of a background panning left and a block circling over it.
+
+    Sides must be even (4:2:0); `check_video_settings` says so before a scene is built.
+    """
 
     def __init__(self, width: int, height: int, seed: int = 0) -> None:
-        if width % 2 or height % 2 or width < 2 or height < 2:
-            raise SourceSettingsError(
-                f"the picture must have even, positive sides, not {width}x{height}"
-            )
         self.width = width
         self.height = height
         self._pan = max(1, round(4 * width / 1920)) * 2

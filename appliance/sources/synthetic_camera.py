@@ -18,7 +18,7 @@ import threading
 
 import av
 
-from .encoder import H264Encoder
+from .encoder import H264Encoder, check_video_settings
 from .errors import SourceStateError
 from .preview import PREVIEW_WIDTH, jpeg_from_frame
 from .scene import MovingScene
@@ -46,8 +46,8 @@ class SyntheticCamera:
         self.width, self.height, self.fps, self.bitrate = width, height, fps, bitrate
         self.sync = sync if sync is not None else SyncSchedule()
         self.preview_width = preview_width
+        check_video_settings(width, height, fps, bitrate)
         self._scene = MovingScene(width, height, seed)
-        H264Encoder(width, height, fps, bitrate).flush()  # bad settings fail here, not later
         self._ticker = None
         self._encoder: H264Encoder | None = None
         self._sink: FrameSink | None = None
@@ -87,8 +87,8 @@ class SyntheticCamera:
         if idr:
             self._idr_wanted.clear()
         frame = av.VideoFrame.from_ndarray(picture, format="yuv420p")
+        self._deliver(self._encoder.encode(frame, pts, idr=idr))
         self._latest = frame
-        self._deliver(self._encoder.encode(picture, pts, idr=idr))
 
     def _deliver(self, packets) -> None:
         for packet in packets:
@@ -115,7 +115,13 @@ class SyntheticCamera:
 
     @property
     def running(self) -> bool:
-        return self._ticker is not None
+        """False once stopped, or once a failing sink has stopped the capture thread."""
+        return self._ticker is not None and self._ticker.running
+
+    @property
+    def error(self) -> BaseException | None:
+        """What stopped the capture thread, if the sink raised."""
+        return None if self._ticker is None else self._ticker.error
 
     def preview_jpeg(self) -> bytes | None:
         """A JPEG of the latest picture, at most `preview_width` wide; None before any."""

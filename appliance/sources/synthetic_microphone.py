@@ -115,4 +115,10 @@ class SyntheticMicrophone:
 
     @property
     def running(self) -> bool:
-        return self._ticker is not None
+        """False once stopped, or once a failing sink has stopped the capture thread."""
+        return self._ticker is not None and self._ticker.running
+
+    @property
+    def error(self) -> BaseException | None:
+        """What stopped the capture thread, if the sink raised."""
+        return None if self._ticker is None else self._ticker.error

@@ -122,3 +122,30 @@ def test_starting_twice_is_refused_and_bad_settings_are_named():
         SyntheticCamera(clock, 321, 240)
     with pytest.raises(SourceSettingsError):
         SyntheticCamera(clock, 320, 240, fps=0)
+
+
+def test_a_camera_can_be_stopped_and_started_again_beginning_with_an_idr():
+    clock = VirtualClock()
+    camera = SyntheticCamera(clock, 320, 240, 30, 300_000)
+    first = run(camera, clock, 0.5)
+    clock.advance(0.25)
+    second = run(camera, clock, 0.5)
+    assert first[0].keyframe and second[0].keyframe
+    assert second[0].capture_time == pytest.approx(23 / 30)
+    assert len(decode_luma(second)) == len(second)
+
+
+def test_a_failing_sink_stops_the_camera_and_is_reported():
+    clock = VirtualClock()
+    camera = SyntheticCamera(clock, 320, 240, 30, 300_000)
+
+    def full_disk(frame) -> None:
+        raise OSError(28, "No space left on device")
+
+    camera.start(full_disk)
+    with pytest.raises(OSError):
+        clock.advance(1.0)
+    assert not camera.running
+    assert isinstance(camera.error, OSError)
+    clock.advance(1.0)
+    camera.stop()
