@@ -80,14 +80,17 @@ class InvalidInput(ControllerError, ValueError):
 class Recorder(Protocol):
     """What the controller needs from the recording pipeline of one session."""
 
-    def add_frame(self, frame: EncodedFrame) -> None: ...
-    def add_audio(self, block: AudioBlock) -> None: ...
-    def media_time(self, t: float) -> float: ...
-    def add_mark(self, number: int, t: float) -> None: ...
-    def close(self, end_time: float) -> None: ...
+    def on_frame(self, frame: EncodedFrame) -> None: ...
+    def on_audio(self, block: AudioBlock) -> None: ...
+    def mark_media_time(self, t_monotonic: float) -> float: ...
+    def add_mark(self, number: int, t_monotonic: float) -> float: ...
+    def stop(self) -> Any: ...
+
+    @property
+    def media_time(self) -> float: ...
 
 
-RecorderFactory = Callable[[Any, float], Recorder]
+RecorderFactory = Callable[[Any], Recorder]
 
 
 @dataclass
@@ -222,14 +225,14 @@ class Controller:
         self._last_frame = self.clock.now()
         recording = self._recording
         if recording is not None:
-            recording.recorder.add_frame(frame)
+            recording.recorder.on_frame(frame)
 
     def _on_audio(self, block: AudioBlock) -> None:
         self._last_audio = self.clock.now()
         self._audio_dbfs = level_dbfs(block.samples)
         recording = self._recording
         if recording is not None:
-            recording.recorder.add_audio(block)
+            recording.recorder.on_audio(block)
 
     def preview_jpeg(self) -> bytes | None:
         """The latest picture for framing the shot; asking for it keeps the camera warm."""
@@ -250,7 +253,7 @@ class Controller:
             self.camera.request_keyframe()
             started = self.clock.now()
             session = self.vault.create_session(self._session_metadata(case_code))
-            recorder = self._recorder_factory(session, started)
+            recorder = self._recorder_factory(session)
             self._recording = _Recording(session, recorder, started, case_code, [])
             self._last_error = None
             self._set_state("recording")
@@ -290,7 +293,7 @@ class Controller:
             number = len(recording.marks) + 1
             record = {
                 "number": number,
-                "media_time": round(recording.recorder.media_time(moment), 6),
+                "media_time": round(recording.recorder.mark_media_time(moment), 6),
                 "tag": tag,
                 "tag_label": MARK_TAGS.get(tag) if tag else None,
                 "note": note,
@@ -311,17 +314,16 @@ class Controller:
                 raise NotRecording("Nothing is being recorded.")
             self._recording = None
             self._set_state("stopping")
-            end_time = self.clock.now()
             self._worker = threading.Thread(
-                target=self._finish, args=(recording, end_time, reason), name="session-finish"
+                target=self._finish, args=(recording, reason), name="session-finish"
             )
             self._worker.start()
             return recording.session.id
 
-    def _finish(self, recording: _Recording, end_time: float, reason: str) -> None:
+    def _finish(self, recording: _Recording, reason: str) -> None:
         state = "complete"
         try:
-            recording.recorder.close(end_time)
+            recording.recorder.stop()
         except (ApplianceError, OSError) as exc:
             _logger.error("closing session %s failed: %s", recording.session.id, exc)
             state, reason = "interrupted", f"closing failed: {exc}"
@@ -330,7 +332,11 @@ class Controller:
             recording.session.update_metadata(
                 {"stop_reason": reason, "marks": len(recording.marks)}
             )
-            recording.session.finish(state, None if reason == "stopped" else reason)
+            recording.session.finish(
+                state,
+                None if reason == "stopped" else reason,
+                duration_s=recording.recorder.media_time,
+            )
         except (ApplianceError, OSError) as exc:
             _logger.error("finishing session %s failed: %s", recording.session.id, exc)
             self._report_error(
@@ -390,7 +396,7 @@ class Controller:
                 if failure is not None:
                     self._report_error(failure, "source_failed", "Check the camera and microphone.")
                     self.stop(reason=failure)
-                elif self.vault.at_reserve():
+                elif recording.session.at_reserve():
                     self._report_error(
                         "The SD card is nearly full, so the recording was stopped and saved.",
                         "storage_full",
@@ -399,6 +405,13 @@ class Controller:
                     self.stop(reason="storage reserve reached")
         if warm_expired:
             self.cool_down()
+
+    def healthy(self) -> bool:
+        """True while the pipeline is alive: running sources are delivering in time."""
+        with self._lock:
+            if not self._sources_running:
+                return True
+            return self._source_failure(self.clock.now()) is None
 
     def _source_failure(self, now: float) -> str | None:
         if now - self._last_frame > SOURCE_TIMEOUT:

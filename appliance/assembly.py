@@ -1,0 +1,91 @@
+"""The one place where real or simulated parts are chosen and wired together.
+
+Everything else receives its parts: the controller gets a vault, a camera, a microphone,
+a clock and a recorder factory, and never asks which kind it got. On a machine without a
+Pi camera the simulated twins stand in, which is what `--simulate` asks for explicitly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .controller import Controller
+from .errors import ApplianceError
+from .recording.recorder import Recorder
+from .sources import MonotonicClock, SyntheticCamera, SyntheticMicrophone, VirtualClock
+from .sources.types import Camera, Microphone
+from .vault.store import Vault
+
+
+class HardwareUnavailable(ApplianceError, RuntimeError):
+    """The Pi's camera or microphone cannot be used on this machine."""
+
+    code = "hardware_unavailable"
+    hint = "On a laptop, run with --simulate."
+
+
+@dataclass
+class Parts:
+    config: Config
+    data_dir: Path
+    clock: Any
+    vault: Vault
+    camera: Camera
+    microphone: Microphone
+    controller: Controller
+    simulate: bool
+
+
+def build_simulated_sources(config: Config, clock: Any) -> tuple[Camera, Microphone]:
+    rec = config.recording
+    camera = SyntheticCamera(clock, rec.width, rec.height, rec.fps, rec.bitrate)
+    microphone = SyntheticMicrophone(clock, sample_rate=rec.audio_sample_rate)
+    return camera, microphone
+
+
+def build_real_sources(config: Config, clock: Any) -> tuple[Camera, Microphone]:
+    raise HardwareUnavailable(
+        "The Pi camera and microphone adapters are not available on this machine."
+    )
+
+
+def build_recorder_factory(config: Config, *, threaded: bool):
+    """Real time: a writer thread per session. Virtual clock: inline and deterministic."""
+
+    def factory(session) -> Recorder:
+        return Recorder(session, config.recording, threaded=threaded)
+
+    return factory
+
+
+def build_parts(
+    config: Config,
+    data_dir: Path,
+    *,
+    simulate: bool,
+    clock: Any = None,
+    vault: Vault | None = None,
+    sources: tuple[Camera, Microphone] | None = None,
+) -> Parts:
+    """Build the appliance's parts; tests pass a virtual clock and their own sources."""
+    clock = clock if clock is not None else MonotonicClock()
+    vault = vault if vault is not None else Vault(data_dir, config.storage, config.recording)
+    if sources is None:
+        build = build_simulated_sources if simulate else build_real_sources
+        sources = build(config, clock)
+    camera, microphone = sources
+    vault.recover_interrupted()
+    controller = Controller(
+        config,
+        vault,
+        camera,
+        microphone,
+        clock,
+        recorder_factory=build_recorder_factory(
+            config, threaded=not isinstance(clock, VirtualClock)
+        ),
+    )
+    return Parts(config, data_dir, clock, vault, camera, microphone, controller, simulate)
