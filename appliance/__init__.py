@@ -1,3 +1,3 @@
-"""VIG appliance: records Video Interaction Guidance sessions straight into age-encrypted storage."""
+"""VIG appliance: records VIG sessions straight into age-encrypted storage."""
 
 __version__ = "0.1.0"
