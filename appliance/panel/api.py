@@ -1,0 +1,171 @@
+"""The panel's JSON API: thin calls into the controller, after checking the input.
+
+No decision about recording is made here: the controller refuses what it must (e.g.
+deleting the session being recorded) and its error, with its plain message, is passed
+back to the phone. Nothing here ever reads a session's files: the panel serves status,
+never media.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from . import inputs
+from .auth import client_address, is_logged_in
+from .parts import parts
+from .streams import BOUNDARY, mjpeg_frames, status_events
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+SESSION_FIELDS = ("id", "state", "started_at", "duration_s", "mark_count")
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    response = jsonify(error={"code": code, "message": message})
+    response.status_code = status
+    return response
+
+
+@bp.before_request
+def require_login():
+    if not is_logged_in():
+        return error_response(401, "login-required", "Log in with the panel PIN first.")
+    return None
+
+
+def _clock_info(status: dict[str, Any]) -> dict[str, Any]:
+    p = parts()
+    trusted = p.device_clock.is_trusted()
+    return {
+        "trusted": trusted,
+        "source": status.get("time_source"),
+        "offer_phone_time": not trusted and status.get("time_source") != "phone",
+    }
+
+
+def _sessions(status: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{k: s.get(k) for k in SESSION_FIELDS} for s in status.get("sessions", [])]
+
+
+def snapshot() -> dict[str, Any]:
+    status = dict(parts().controller.status())
+    status["sessions"] = _sessions(status)
+    status["clock"] = _clock_info(status)
+    status["simulate"] = parts().virtual_button is not None
+    return status
+
+
+def _done(result: Any = None) -> Response:
+    body: dict[str, Any] = {"ok": True}
+    if isinstance(result, dict | int | float | str):
+        body["result"] = result
+    return jsonify(body)
+
+
+@bp.get("/status")
+def status():
+    return jsonify(snapshot())
+
+
+@bp.get("/sessions")
+def sessions():
+    return jsonify(sessions=_sessions(parts().controller.status()))
+
+
+@bp.post("/start")
+def start():
+    body = inputs.json_body(request)
+    return _done(parts().controller.start(case_code=inputs.case_code(body.get("case_code"))))
+
+
+@bp.post("/mark")
+def mark():
+    body = inputs.json_body(request)
+    tag = inputs.tag(body.get("tag"))
+    note = inputs.note(body.get("note"))
+    return _done(parts().controller.mark(tag=tag, note=note))
+
+
+@bp.post("/stop")
+def stop():
+    inputs.json_body(request)
+    return _done(parts().controller.stop())
+
+
+@bp.post("/sessions/<session_id>/delete")
+def delete_session(session_id: str):
+    body = inputs.json_body(request)
+    session_id = inputs.session_id(session_id)
+    inputs.confirmed(body)
+    parts().controller.delete_session(session_id)
+    return _done()
+
+
+@bp.post("/time")
+def set_time():
+    p = parts()
+    seconds = inputs.epoch_seconds(inputs.json_body(request))
+    applied = p.device_clock.set_time(seconds)
+    p.controller.set_wall_clock_from_phone(seconds)
+    p.audit("panel.time_from_phone", client=client_address(), system_clock_set=applied)
+    return _done({"system_clock_set": applied})
+
+
+@bp.post("/sim/button")
+def virtual_button():
+    p = parts()
+    if p.virtual_button is None:
+        return error_response(404, "not-simulated", "There is no virtual button on a real device.")
+    if inputs.pressed(inputs.json_body(request)):
+        p.virtual_button.press()
+    else:
+        p.virtual_button.release()
+    return _done()
+
+
+@bp.get("/preview.mjpeg")
+def preview():
+    p = parts()
+    release = p.preview_slots.acquire()
+    if release is None:
+        return error_response(
+            503,
+            "preview-busy",
+            f"The preview is already open on {p.preview_slots.limit} phones. "
+            "Close it on one of them, then try again.",
+        )
+    panel = p.config.panel
+    frames = mjpeg_frames(p.controller.preview_jpeg, p.fitter, panel.preview_fps, p.stop_event)
+    response = Response(frames, mimetype=f"multipart/x-mixed-replace; boundary={BOUNDARY}")
+    response.call_on_close(release)
+    return response
+
+
+@bp.get("/events")
+def events():
+    p = parts()
+    release = p.status_slots.acquire()
+    if release is None:
+        return error_response(
+            503, "status-busy", "Too many pages are open on this device. Close one and reload."
+        )
+    stream = status_events(p.controller.events, snapshot_in_app(), p.health.read, p.stop_event)
+    response = Response(stream, mimetype="text/event-stream")
+    response.headers["X-Accel-Buffering"] = "no"
+    response.call_on_close(release)
+    return response
+
+
+def snapshot_in_app():
+    """`snapshot` bound to this app, for use from the streaming generator."""
+    from flask import current_app
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def take() -> dict[str, Any]:
+        with app.app_context():
+            return snapshot()
+
+    return take

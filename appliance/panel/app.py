@@ -1,0 +1,134 @@
+"""The phone panel's Flask app, built by `create_app` from parts passed in (no globals).
+
+Flask's tutorial is the model: an app factory, blueprints (auth, pages, api), templates
+and plain static files shipped in the package (no CDN, no build step).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from ..config import Config
+from ..errors import ApplianceError
+from . import api, auth, pages
+from .device_clock import SimulatedDeviceClock
+from .health import SimulatedHealth
+from .login_limiter import LoginLimiter
+from .parts import AuditSink, PanelParts
+from .pin_store import PinStore, load_or_create_secret
+from .streams import JpegFitter, Slots
+
+log = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+LOGIN_LIFETIME = timedelta(hours=12)
+
+
+def _default_audit(controller: Any) -> AuditSink:
+    vault = getattr(controller, "vault", None)
+    audit_log = getattr(vault, "audit", None)
+    if audit_log is not None and hasattr(audit_log, "append"):
+        return audit_log.append
+
+    def log_only(event: str, **fields: Any) -> None:
+        log.warning("audit (no vault audit log): %s %s", event, fields)
+
+    return log_only
+
+
+def create_app(
+    config: Config,
+    controller: Any,
+    *,
+    pin_store: PinStore,
+    secret_path: Path,
+    audit: AuditSink | None = None,
+    device_clock: Any = None,
+    health: Any = None,
+    virtual_button: Any = None,
+    stop_event: threading.Event | None = None,
+    login_clock: Callable[[], float] = time.monotonic,
+) -> Flask:
+    """The panel app. `virtual_button` is given only in simulation (it drives the mock pin);
+    `device_clock` and `health` default to their simulated twins, so a Pi must pass the
+    real ones (SystemDeviceClock, VcgencmdHealth)."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=load_or_create_secret(secret_path),
+        SESSION_COOKIE_NAME="vig_panel",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=LOGIN_LIFETIME,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    panel = config.panel
+    app.extensions["vig_panel"] = PanelParts(
+        config=config,
+        controller=controller,
+        pin_store=pin_store,
+        limiter=LoginLimiter(panel.login_failures_per_minute, login_clock),
+        audit=audit or _default_audit(controller),
+        device_clock=device_clock or SimulatedDeviceClock(),
+        health=health or SimulatedHealth(),
+        preview_slots=Slots(panel.preview_max_viewers),
+        status_slots=Slots(panel.status_max_streams),
+        fitter=JpegFitter(panel.preview_max_width),
+        stop_event=stop_event or threading.Event(),
+        virtual_button=virtual_button,
+    )
+    app.before_request(auth.check_csrf)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.after_request(_security_headers)
+    app.register_error_handler(ApplianceError, _appliance_error)
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def _security_headers(response):
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def status_for(exc: ApplianceError) -> int:
+    """HTTP status by the built-in an error resembles (never by its text)."""
+    if isinstance(exc, ValueError | LookupError):
+        return 400
+    if isinstance(exc, RuntimeError):
+        return 409
+    if isinstance(exc, OSError):
+        return 503
+    return 400
+
+
+def _appliance_error(exc: ApplianceError):
+    response = api.error_response(status_for(exc), exc.code, exc.user_message())
+    return response
+
+
+def _http_error(exc: HTTPException):
+    if request.path.startswith("/api/") and exc.code is not None:
+        if exc.response is not None:
+            return exc.response
+        return api.error_response(exc.code, "http", exc.description or exc.name)
+    return exc

@@ -1,0 +1,37 @@
+"""Errors of the panel box."""
+
+from __future__ import annotations
+
+from ..errors import ApplianceError
+
+
+class PanelError(ApplianceError):
+    """Something went wrong in the phone panel."""
+
+    code = "panel"
+
+
+class BadRequest(PanelError, ValueError):
+    """The request is not what the panel expects; nothing was changed."""
+
+    code = "bad-request"
+
+
+class PinNotSet(PanelError, LookupError):
+    """No panel PIN has been set on this device."""
+
+    code = "pin-not-set"
+    hint = "Set one with: vig-appliance panel set-pin"
+
+
+class WeakPin(PanelError, ValueError):
+    """The PIN must be at least 6 digits, and digits only."""
+
+    code = "weak-pin"
+
+
+class TimeNotSet(PanelError, OSError):
+    """The device clock could not be set."""
+
+    code = "time-not-set"
+    hint = "Check that automatic time sync is off and the service may set the time."

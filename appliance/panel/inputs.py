@@ -1,0 +1,95 @@
+"""Checks on what a phone sends: every refusal says in plain words what was wrong."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Request
+
+from ..tags import MARK_TAGS, MAX_NOTE_LENGTH
+from .errors import BadRequest
+
+CASE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
+SESSION_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+MAX_BODY_BYTES = 4096
+#: A phone claiming a time outside these years is wrong, not early or late.
+EARLIEST_EPOCH = 1_704_067_200  # 2024-01-01
+LATEST_EPOCH = 4_102_444_800  # 2100-01-01
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object; an empty body counts as {}."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise BadRequest("The request is too large.")
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadRequest("The request is too large.")
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest("The request is not valid JSON.") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("The request must be a JSON object.")
+    return body
+
+
+def tag(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value not in MARK_TAGS:
+        raise BadRequest("Unknown tag: choose one of the six principles or none.")
+    return value
+
+
+def note(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest("The note must be text.")
+    value = value.strip()
+    if len(value) > MAX_NOTE_LENGTH:
+        raise BadRequest(f"The note is too long: at most {MAX_NOTE_LENGTH} characters.")
+    return value or None
+
+
+def case_code(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not CASE_CODE.fullmatch(value):
+        raise BadRequest(
+            "The case code may only use letters, digits and '-', at most 16 characters "
+            "(and must never be a name)."
+        )
+    return value
+
+
+def session_id(value: str) -> str:
+    if not SESSION_ID.fullmatch(value):
+        raise BadRequest("That is not a session id.")
+    return value
+
+
+def confirmed(body: dict[str, Any]) -> None:
+    if body.get("confirm") is not True:
+        raise BadRequest("Deleting needs a confirmation: send confirm: true.")
+
+
+def epoch_seconds(body: dict[str, Any]) -> float:
+    value = body.get("epoch_ms")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadRequest("The phone's time is missing (epoch_ms).")
+    seconds = value / 1000.0
+    if not EARLIEST_EPOCH <= seconds <= LATEST_EPOCH:
+        raise BadRequest("The phone's time is not plausible: check the phone's clock.")
+    return seconds
+
+
+def pressed(body: dict[str, Any]) -> bool:
+    value = body.get("pressed")
+    if not isinstance(value, bool):
+        raise BadRequest("Say whether the button is pressed (pressed: true or false).")
+    return value

@@ -1,0 +1,116 @@
+"""The panel PIN, kept only as a scrypt hash in a 0600 file in the data dir.
+
+scrypt (N=2^14, r=8, p=1: about 16 MiB and tens of milliseconds on a Pi 4) makes each
+guess costly for someone who copies the SD card; the login rate limit protects the live
+panel. The file is replaced atomically, so a power cut leaves the old PIN or the new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from pathlib import Path
+
+from .errors import PinNotSet, WeakPin
+
+MIN_PIN_DIGITS = 6
+MAX_PIN_DIGITS = 32
+SCRYPT_N = 2**14
+SCRYPT_R = 8
+SCRYPT_P = 1
+#: Both live in the data dir: the PIN hash and the key that signs panel cookies.
+PIN_FILE_NAME = "panel-pin"
+SECRET_FILE_NAME = "panel-secret"
+
+
+def panel_files(data_dir: Path) -> tuple[Path, Path]:
+    """(PIN hash file, cookie secret file) inside the data dir."""
+    return Path(data_dir) / PIN_FILE_NAME, Path(data_dir) / SECRET_FILE_NAME
+
+
+def check_pin_format(pin: str) -> str:
+    if not (pin.isascii() and pin.isdigit() and MIN_PIN_DIGITS <= len(pin) <= MAX_PIN_DIGITS):
+        raise WeakPin(f"The PIN must be {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits, digits only.")
+    return pin
+
+
+def _derive(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32)
+
+
+class PinStore:
+    """Set and check the panel PIN stored at `path`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def is_set(self) -> bool:
+        return self.path.exists()
+
+    def set(self, pin: str) -> None:
+        check_pin_format(pin)
+        salt = secrets.token_bytes(16)
+        record = {
+            "scheme": "scrypt",
+            "n": SCRYPT_N,
+            "r": SCRYPT_R,
+            "p": SCRYPT_P,
+            "salt": salt.hex(),
+            "hash": _derive(pin, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P).hex(),
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(record, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, self.path)
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _record(self) -> dict:
+        try:
+            return json.loads(self.path.read_text())
+        except FileNotFoundError as exc:
+            raise PinNotSet("No panel PIN is set on this device.") from exc
+
+    def verify(self, pin: str) -> bool:
+        record = self._record()
+        candidate = _derive(
+            pin, bytes.fromhex(record["salt"]), record["n"], record["r"], record["p"]
+        )
+        return hmac.compare_digest(candidate, bytes.fromhex(record["hash"]))
+
+    def fingerprint(self) -> str:
+        """Changes whenever the PIN is set again, so older logins stop working."""
+        record = self._record()
+        return hashlib.sha256(record["salt"].encode()).hexdigest()[:16]
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """The per-device key that signs panel cookies, made once on first run (0600)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    secret = secrets.token_bytes(32)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(secret)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return secret

@@ -1,0 +1,282 @@
+// The VIG recorder panel: plain JS, no framework. Every command goes to /api/* with the
+// CSRF token; live status arrives as Server-Sent Events from the controller's events.
+"use strict";
+
+(function () {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const $ = (id) => document.getElementById(id);
+  const view = { state: "idle", marks: 0, session: null, sessions: [] };
+
+  async function post(path, body) {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body || {}),
+      credentials: "same-origin",
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    if (response.status === 401) { window.location.href = "/login"; }
+    if (!response.ok) {
+      const message = (data.error && data.error.message) || ("The device said no (" + response.status + ").");
+      throw new Error(message);
+    }
+    return data;
+  }
+
+  function say(text, isError) {
+    const el = $("command-message");
+    el.textContent = text;
+    el.classList.toggle("error", !!isError);
+  }
+
+  async function command(path, body, doneText) {
+    try {
+      const data = await post(path, body);
+      if (doneText) { say(doneText, false); }
+      return data;
+    } catch (e) {
+      say(e.message, true);
+      return null;
+    }
+  }
+
+  function formatElapsed(seconds) {
+    const s = Math.max(0, Math.floor(seconds || 0));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    const mm = h ? String(m).padStart(2, "0") : String(m);
+    return (h ? h + ":" : "") + mm + ":" + String(r).padStart(2, "0");
+  }
+
+  function showState(state) {
+    view.state = state;
+    const el = $("state");
+    el.textContent = state;
+    el.dataset.state = state;
+    const recording = state === "recording";
+    $("start").disabled = state !== "idle";
+    $("stop").disabled = !recording;
+    $("mark").disabled = !recording;
+    document.querySelectorAll(".tag").forEach((b) => { b.disabled = !recording; });
+    $("case-code").disabled = recording;
+    if (!recording && state !== "stopping") { $("elapsed").textContent = formatElapsed(0); }
+  }
+
+  function showMarks(count) {
+    view.marks = count;
+    $("mark-count").textContent = String(count);
+  }
+
+  function showLevel(dbfs) {
+    const fill = $("audio-level");
+    if (dbfs === null || dbfs === undefined) {
+      fill.style.width = "0%";
+      $("audio-dbfs").textContent = "–";
+      return;
+    }
+    const fraction = Math.min(1, Math.max(0, (dbfs + 60) / 60));
+    fill.style.width = Math.round(fraction * 100) + "%";
+    $("audio-dbfs").textContent = Math.round(dbfs) + " dB";
+  }
+
+  function showStorage(minutes) {
+    if (minutes === null || minutes === undefined) { return; }
+    $("storage").textContent = Math.floor(minutes) + " min";
+  }
+
+  function showError(error) {
+    const box = $("error");
+    if (!error) { box.hidden = true; return; }
+    $("error-text").textContent = error.message || error.words || error.code || "Something went wrong.";
+    $("error-hint").textContent = error.hint || error.what_to_do || "";
+    box.hidden = false;
+  }
+
+  function showHealth(health) {
+    const parts = [];
+    if (health.temperature_c !== null && health.temperature_c !== undefined) {
+      parts.push("Temperature " + Math.round(health.temperature_c) + " °C.");
+    }
+    (health.warnings || []).forEach((w) => parts.push(w));
+    $("health").textContent = parts.join(" ");
+  }
+
+  function showExport(fields) {
+    const box = $("export");
+    box.hidden = false;
+    const done = fields.bytes_done || 0, total = fields.bytes_total || 0;
+    $("export-progress").value = total ? done / total : 0;
+    let text = fields.phase || "";
+    if (fields.files_total) { text += " — file " + (fields.files_done || 0) + " of " + fields.files_total; }
+    $("export-text").textContent = text;
+  }
+
+  function formatStart(value) {
+    if (value === null || value === undefined) { return "unknown time"; }
+    const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+    return isNaN(date.getTime()) ? String(value) : date.toLocaleString();
+  }
+
+  function renderSessions(sessions) {
+    view.sessions = sessions;
+    const list = $("sessions");
+    list.replaceChildren();
+    if (!sessions.length) {
+      const li = document.createElement("li");
+      li.textContent = "No sessions on this device.";
+      list.appendChild(li);
+      return;
+    }
+    sessions.forEach((s) => list.appendChild(sessionItem(s)));
+  }
+
+  function sessionItem(s) {
+    const li = document.createElement("li");
+    li.dataset.session = s.id;
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = formatStart(s.started_at) + " · " + formatElapsed(s.duration_s) + " · " +
+      s.state + " · " + (s.mark_count || 0) + " marks";
+    const id = document.createElement("span");
+    id.className = "hint";
+    id.textContent = s.id;
+    li.append(meta, id);
+    const recordingThis = view.state === "recording" && s.id === view.session;
+    if (!recordingThis) {
+      const del = document.createElement("button");
+      del.type = "button";
+      del.className = "delete";
+      del.textContent = "Delete this session";
+      del.addEventListener("click", () => askToDelete(li, s.id, del));
+      li.appendChild(del);
+    }
+    return li;
+  }
+
+  function askToDelete(li, id, del) {
+    del.hidden = true;
+    const confirm = document.createElement("button");
+    confirm.type = "button";
+    confirm.className = "confirm";
+    confirm.textContent = "Yes, delete it for good";
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.textContent = "Keep it";
+    cancel.addEventListener("click", () => { confirm.remove(); cancel.remove(); del.hidden = false; });
+    confirm.addEventListener("click", async () => {
+      confirm.disabled = true;
+      const done = await command("/api/sessions/" + encodeURIComponent(id) + "/delete",
+        { confirm: true }, "Session deleted.");
+      if (done) { li.remove(); refreshSessions(); } else { confirm.disabled = false; }
+    });
+    li.append(confirm, cancel);
+  }
+
+  async function refreshSessions() {
+    const response = await fetch("/api/sessions", { credentials: "same-origin" });
+    if (response.ok) { renderSessions((await response.json()).sessions); }
+  }
+
+  function applyStatus(status) {
+    view.session = status.session;
+    showState(status.state);
+    $("elapsed").textContent = formatElapsed(status.elapsed);
+    showMarks((status.marks || []).length);
+    showLevel(status.audio_dbfs);
+    showStorage(status.storage_minutes);
+    showError(status.error);
+    renderSessions(status.sessions || []);
+    $("time-offer").hidden = !(status.clock && status.clock.offer_phone_time);
+  }
+
+  function listen() {
+    const source = new EventSource("/api/events");
+    const on = (type, fn) => source.addEventListener(type, (e) => fn(JSON.parse(e.data)));
+    on("status", applyStatus);
+    on("state", (e) => {
+      showState(e.state);
+      if (e.state === "recording") { showMarks(0); showError(null); }
+      refreshSessions();
+    });
+    on("tick", (e) => {
+      $("elapsed").textContent = formatElapsed(e.elapsed);
+      showLevel(e.audio_dbfs);
+      showStorage(e.storage_minutes);
+    });
+    on("mark", (e) => showMarks(Math.max(view.marks + 1, e.number || 0)));
+    on("session", (e) => { if (e.id) { view.session = e.id; } refreshSessions(); });
+    on("export", showExport);
+    on("error", showError);
+    on("health", showHealth);
+    source.onerror = () => say("Lost contact with the device; reconnecting…", true);
+    source.onopen = () => say("", false);
+  }
+
+  function preview() {
+    const img = $("preview");
+    const message = $("preview-message");
+    const show = () => {
+      message.textContent = "";
+      img.src = "/api/preview.mjpeg?t=" + Date.now();
+    };
+    const hide = () => { img.removeAttribute("src"); };
+    img.addEventListener("error", () => {
+      if (!img.getAttribute("src")) { return; }
+      hide();
+      message.textContent = "The preview is not available: it may be open on two other phones. Tap the picture to try again.";
+    });
+    img.addEventListener("click", show);
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") { show(); } else { hide(); }
+    });
+    window.addEventListener("pagehide", hide);
+    if (document.visibilityState === "visible") { show(); }
+  }
+
+  function mark(tag) {
+    const note = $("note").value.trim();
+    const body = { tag: tag || null, note: note || null };
+    command("/api/mark", body, tag ? "Marked: " + tag.replace(/-/g, " ") + "." : "Marked.")
+      .then((done) => { if (done) { $("note").value = ""; } });
+  }
+
+  function virtualButton() {
+    const button = $("virtual-button");
+    if (!button) { return; }
+    let down = false;
+    const press = (e) => {
+      e.preventDefault();
+      if (down) { return; }
+      down = true;
+      button.classList.add("down");
+      command("/api/sim/button", { pressed: true });
+    };
+    const release = () => {
+      if (!down) { return; }
+      down = false;
+      button.classList.remove("down");
+      command("/api/sim/button", { pressed: false });
+    };
+    button.addEventListener("pointerdown", press);
+    ["pointerup", "pointercancel", "pointerleave"].forEach((t) => button.addEventListener(t, release));
+  }
+
+  function wire() {
+    $("start").addEventListener("click", () => {
+      const code = $("case-code").value.trim();
+      command("/api/start", { case_code: code || null }, "Recording started.");
+    });
+    $("stop").addEventListener("click", () => command("/api/stop", {}, "Recording stopped."));
+    $("mark").addEventListener("click", () => mark(null));
+    document.querySelectorAll(".tag").forEach((b) => b.addEventListener("click", () => mark(b.dataset.tag)));
+    $("use-phone-time").addEventListener("click", async () => {
+      const done = await command("/api/time", { epoch_ms: Date.now() }, "The device now uses this phone's time.");
+      if (done) { $("time-offer").hidden = true; }
+    });
+    virtualButton();
+    listen();
+    if (document.readyState === "complete") { preview(); } else { window.addEventListener("load", preview); }
+  }
+
+  wire();
+})();

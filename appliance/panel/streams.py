@@ -1,0 +1,139 @@
+"""Long-lived responses: the MJPEG preview and the Server-Sent Events status stream.
+
+Each holds one server thread for as long as a phone shows it, so both are capped
+(`Slots`): with the server's thread count above the caps, a Mark never waits behind a
+preview. The preview pulls frames from the controller only while someone watches, at
+most `fps` a second and at most `max_width` pixels wide; the status stream forwards the
+controller's events. Both end when the client goes away or the server stops.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from typing import Any
+
+from ..events import EventBus
+
+BOUNDARY = "frame"
+STATUS_POLL_SECONDS = 1.0
+HEALTH_EVERY_SECONDS = 5.0
+
+
+class Slots:
+    """A counter of concurrent streams with a hard cap."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self.in_use = 0
+
+    def acquire(self) -> Callable[[], None] | None:
+        """A release function (safe to call twice), or None when all slots are taken."""
+        with self._lock:
+            if self.in_use >= self.limit:
+                return None
+            self.in_use += 1
+        released = threading.Event()
+
+        def release() -> None:
+            with self._lock:
+                if not released.is_set():
+                    released.set()
+                    self.in_use -= 1
+
+        return release
+
+
+def jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG's start-of-frame marker, or None if none is found."""
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3):
+            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+            return width, height
+        i += 2 + length
+    return None
+
+
+class JpegFitter:
+    """Downscales preview JPEGs wider than `max_width` (PyAV, imported only if needed)."""
+
+    def __init__(self, max_width: int) -> None:
+        self.max_width = max_width
+
+    def fit(self, jpeg: bytes) -> bytes:
+        size = jpeg_size(jpeg)
+        if size is None or size[0] <= self.max_width:
+            return jpeg
+        import av
+
+        width = self.max_width - self.max_width % 2
+        height = max(2, round(size[1] * width / size[0] / 2) * 2)
+        decoder = av.CodecContext.create("mjpeg", "r")
+        frames = list(decoder.decode(av.Packet(jpeg))) + list(decoder.decode(None))
+        encoder = av.CodecContext.create("mjpeg", "w")
+        encoder.width, encoder.height = width, height
+        encoder.pix_fmt = "yuvj420p"
+        encoder.time_base = Fraction(1, 10)
+        scaled = frames[0].reformat(width=width, height=height, format="yuvj420p")
+        packets = list(encoder.encode(scaled)) + list(encoder.encode(None))
+        return b"".join(bytes(p) for p in packets)
+
+
+def mjpeg_frames(
+    preview: Callable[[], bytes | None],
+    fitter: JpegFitter,
+    fps: float,
+    stop_event: threading.Event,
+) -> Iterator[bytes]:
+    interval = 1.0 / fps
+    due = time.monotonic()
+    while not stop_event.is_set():
+        jpeg = preview()
+        if jpeg:
+            jpeg = fitter.fit(jpeg)
+            head = (
+                f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+            ).encode()
+            yield head + jpeg + b"\r\n"
+        due = max(due + interval, time.monotonic())
+        stop_event.wait(max(0.0, due - time.monotonic()))
+
+
+def sse(event: str, data: Any) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def status_events(
+    events: EventBus,
+    snapshot: Callable[[], dict[str, Any]],
+    health: Callable[[], dict[str, Any]],
+    stop_event: threading.Event,
+) -> Iterator[bytes]:
+    """The current status, then every controller event, with health readings between."""
+    subscription = events.subscribe(maxsize=256)
+    try:
+        yield sse("status", snapshot())
+        yield sse("health", health())
+        last_health = time.monotonic()
+        while not stop_event.is_set():
+            event = subscription.get(timeout=STATUS_POLL_SECONDS)
+            if event is not None:
+                yield sse(event.type, event.as_dict())
+            if time.monotonic() - last_health >= HEALTH_EVERY_SECONDS:
+                last_health = time.monotonic()
+                yield sse("health", health())
+    finally:
+        subscription.close()
