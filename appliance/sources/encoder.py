@@ -42,6 +42,7 @@ class H264Encoder:
 
     def __init__(self, width: int, height: int, fps: int, bitrate: int) -> None:
         check_video_settings(width, height, fps, bitrate)
+        kbps = max(1, bitrate // 1000)
         context = av.CodecContext.create("libx264", "w")
         context.width, context.height, context.pix_fmt = width, height, "yuv420p"
         context.time_base = Fraction(1, fps)
@@ -54,8 +55,14 @@ class H264Encoder:
             "tune": "zerolatency",
             # A picture marked I becomes an IDR, not just an intra picture.
             "forced-idr": "1",
-            "x264-params": (
-                f"keyint={fps}:min-keyint={fps}:scenecut=0:bframes=0:repeat-headers=1:annexb=1"
+            # The one-second VBV buffer holds the average to the target, as the Pi's
+            # encoder does; the storage estimate in minutes relies on it.
+            "x264-params": ":".join(
+                [
+                    f"keyint={fps}:min-keyint={fps}:scenecut=0:bframes=0",
+                    "repeat-headers=1:annexb=1",
+                    f"vbv-maxrate={kbps}:vbv-bufsize={kbps}",
+                ]
             ),
         }
         context.open()
