@@ -23,6 +23,9 @@ class PartSink(Protocol):
     @property
     def pending(self) -> int: ...
 
+    @property
+    def bytes_written(self) -> int: ...
+
     def write(self, data: bytes) -> int: ...
 
     def sync(self, filler: bytes = b"") -> None: ...
@@ -58,6 +61,11 @@ class DurableSink:
     @property
     def total_bytes(self) -> int:
         return self.media_bytes + self.padding_bytes
+
+    @property
+    def stored_bytes(self) -> int:
+        """Bytes the part takes on the card (ciphertext), as the writer counts them."""
+        return self._part.bytes_written
 
     def writable(self) -> bool:
         return True

@@ -187,7 +187,7 @@ class Recorder:
         if part is None:
             self._part = self._open_part(frame.data, media_time)
         elif frame.keyframe and self._session.should_rotate(
-            media_time - part.summary.start_time, part.sink.total_bytes
+            media_time - part.summary.start_time, part.sink.stored_bytes
         ):
             part.begin_end(media_time)
             self._ending.append(part)
