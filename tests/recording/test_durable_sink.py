@@ -9,8 +9,8 @@ import pytest
 from appliance.recording.boxes import free_box
 from appliance.recording.durable_sink import DurableSink, padding_for
 
-from .memory_part import CHUNK_SIZE, MemoryPartWriter
 from .media import top_level_boxes
+from .memory_part import CHUNK_SIZE, MemoryPartWriter
 
 
 def box(kind: bytes, size: int) -> bytes:
@@ -26,7 +26,9 @@ def test_padding_completes_the_chunk_with_room_for_a_box_header(pending, expecte
     assert padding_for(pending) == expected
 
 
-@pytest.mark.parametrize("first", [100, CHUNK_SIZE - 3, CHUNK_SIZE - 8, CHUNK_SIZE, 3 * CHUNK_SIZE + 5])
+@pytest.mark.parametrize(
+    "first", [100, CHUNK_SIZE - 3, CHUNK_SIZE - 8, CHUNK_SIZE, 3 * CHUNK_SIZE + 5]
+)
 def test_sync_pads_to_a_chunk_boundary_with_a_free_box(first):
     part = MemoryPartWriter()
     sink = DurableSink(part)

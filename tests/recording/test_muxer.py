@@ -81,6 +81,7 @@ def test_each_fragment_reaches_the_sink_once_sound_has_passed_the_next_gop_start
     header = len(sink.data)
     assert [k for _, k, _ in top_level_boxes(bytes(sink.data))] == [b"ftyp", b"moov"]
     for index in range(1, 11):
+        assert len(sink.data) == header, "the first GOP is still being collected"
         data, key = stream.encode(index)
         muxer.add_video(data, index / 10, key)
         muxer.add_audio(muxer.audio_next_sample, np.zeros(4800, np.float32))
