@@ -1,0 +1,372 @@
+"""Copy finished sessions to a stick, prove every byte arrived, only then forget them.
+
+The order is the promise: write (temp name, fsync, rename, fsync the folder), read back
+from the stick with its cached pages dropped, compare with the hash the vault recorded when
+the file was written, write the manifest, check the stick is still the one we wrote to,
+and only then delete the session from the SD card (an audited, crypto-erasing delete).
+Any doubt keeps the session. A stick pulled half-way leaves temporaries that the next
+export removes; files that did arrive are recognised by their hash and not copied again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import (
+    ConflictingFile,
+    ExportError,
+    NotFatSafe,
+    StickFull,
+    StickReadOnly,
+    StickRemoved,
+    StickWriteFailed,
+    UnsafeStickEntry,
+    VerifyFailed,
+)
+from .manifest import (
+    EXPORT_DIR_NAME,
+    MANIFEST_NAME,
+    README_NAME,
+    Manifest,
+    ManifestFile,
+    ManifestInvalid,
+)
+from .plan import SESSION_OVERHEAD, PlannedSession, check_fat_file, check_fat_name, plan_sessions
+from .plan import round_up as round_up_to_block
+from .progress import (
+    COPYING,
+    DELETING,
+    FINISHING,
+    SAFE_TO_REMOVE,
+    VERIFYING,
+    ProgressCallback,
+    ProgressTracker,
+)
+from .stick import Stick
+from .stickfs import COPY_BLOCK, StickDir, StickIO
+
+EXPORTABLE_STATES = frozenset({"complete", "interrupted", "exported"})
+WRITE_PROBE = ".vig-write-probe"
+DELETE_REASON = "exported"
+_SESSION_FAILURES = (ConflictingFile, UnsafeStickEntry, VerifyFailed, NotFatSafe)
+
+
+class SourceMismatch(VerifyFailed):
+    """A file on the appliance no longer matches the hash recorded when it was written."""
+
+    code = "export.source_mismatch"
+    hint = "The session was kept on the appliance; export it again, and report it if it repeats."
+
+
+@dataclass
+class ExportResult:
+    stick: str
+    exported: list[str] = field(default_factory=list)
+    kept: list[tuple[str, ExportError]] = field(default_factory=list)
+    left_for_space: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    bytes_copied: int = 0
+    safe_to_remove: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.kept and not self.left_for_space
+
+    def summary(self) -> str:
+        lines = [f"{len(self.exported)} session(s) exported to {self.stick} and deleted here."]
+        lines += [f"Kept {sid}: {err.user_message()}" for sid, err in self.kept]
+        if self.left_for_space:
+            lines.append(
+                f"Not enough space on the stick for {len(self.left_for_space)} more session(s) "
+                f"({', '.join(self.left_for_space)}): they stay here; export them to another stick."
+            )
+        lines += self.notes
+        if self.safe_to_remove:
+            lines.append("The stick is safe to remove.")
+        return "\n".join(lines)
+
+
+def readme_text() -> bytes:
+    return resources.files(__package__).joinpath(README_NAME).read_bytes()
+
+
+def safe_device_name(name: str) -> str:
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in name)
+    return cleaned.strip("-")[:40] or "appliance"
+
+
+class Exporter:
+    """Exports every finished session of `vault` to one stick; see the module docstring."""
+
+    def __init__(
+        self,
+        vault: Any,
+        *,
+        device_name: str,
+        io: StickIO | None = None,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._vault = vault
+        self._device = safe_device_name(device_name)
+        self._io = io or StickIO()
+        self._wall_clock = wall_clock
+
+    def export(self, stick: Stick, progress: ProgressCallback | None = None) -> ExportResult:
+        """Export, verify and delete; raises an ExportError (with `.result`) if the stick fails."""
+        tracker = ProgressTracker(progress)
+        result = ExportResult(stick=stick.label)
+        root_path = stick.mount()
+        errors = self._stick_errors(stick, tracker)
+        try:
+            with errors, StickDir.open_root(root_path, self._io) as root:
+                self._export_to(root, stick, tracker, result)
+        except ExportError as exc:
+            exc.result = result  # type: ignore[attr-defined]
+            raise
+        tracker.enter(FINISHING)
+        stick.release()
+        result.safe_to_remove = True
+        tracker.enter(SAFE_TO_REMOVE)
+        return result
+
+    def _export_to(
+        self, root: StickDir, stick: Stick, tracker: ProgressTracker, result: ExportResult
+    ) -> None:
+        self._check_writable(root)
+        with root.subdir(EXPORT_DIR_NAME, create=True) as export_dir:
+            sessions = self._exportable_sessions(result)
+            take = self._plan(sessions, export_dir, root, result)
+            tracker.set_totals(
+                2 * sum(f.size for s in take for f in s.files), sum(len(s.files) for s in take)
+            )
+            self._put_small(export_dir, README_NAME, readme_text(), result)
+            for info in take:
+                try:
+                    self._export_session(export_dir, info, stick, tracker, result)
+                except _SESSION_FAILURES as exc:
+                    result.kept.append((info.id, exc))
+            self._put_audit_copy(export_dir, result)
+            export_dir.fsync()
+        root.fsync()
+
+    @contextlib.contextmanager
+    def _stick_errors(self, stick: Stick, tracker: ProgressTracker) -> Iterator[None]:
+        """Turn the stick's OS errors into plain ones; a vanished stick is named as such."""
+        try:
+            yield
+        except ExportError:
+            raise
+        except OSError as exc:
+            where = f" (while working on session {tracker.session})" if tracker.session else ""
+            if not stick.is_present():
+                raise StickRemoved(f"The USB stick {stick.label} went away{where}.") from exc
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise StickFull(f"The USB stick {stick.label} is full{where}.") from exc
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise StickReadOnly(f"The USB stick {stick.label} refuses writes{where}.") from exc
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ENODEV, errno.ENXIO):
+                raise StickRemoved(f"The USB stick {stick.label} went away{where}.") from exc
+            raise StickWriteFailed(
+                f"The USB stick {stick.label} failed{where}: {exc.strerror or exc}."
+            ) from exc
+
+    def _check_writable(self, root: StickDir) -> None:
+        written = root.write_file(WRITE_PROBE, iter([b"vig", b""]).__next__, lambda n: None)
+        os.unlink(WRITE_PROBE, dir_fd=root.fd)
+        if written.size != 3:
+            raise StickWriteFailed("The USB stick did not take a small test file.")
+
+    def _exportable_sessions(self, result: ExportResult) -> list[Any]:
+        sessions = [s for s in self._vault.list_sessions() if s.state in EXPORTABLE_STATES]
+        sessions.sort(key=lambda s: (s.started_at, s.id))
+        fit = []
+        for info in sessions:
+            try:
+                check_fat_name(info.id)
+                for f in info.files:
+                    check_fat_file(f.name, f.size)
+                    if not f.sha256:
+                        raise VerifyFailed(
+                            f"The appliance has no hash for {info.id}/{f.name}, so it cannot be "
+                            "verified on the stick."
+                        )
+            except (NotFatSafe, VerifyFailed) as exc:
+                result.kept.append((info.id, exc))
+                continue
+            fit.append(info)
+        return fit
+
+    def _plan(
+        self, sessions: list[Any], export_dir: StickDir, root: StickDir, result: ExportResult
+    ) -> list[Any]:
+        vfs = os.statvfs(root.fd)
+        block = vfs.f_frsize or vfs.f_bsize or 4096
+        free = vfs.f_bavail * vfs.f_frsize if vfs.f_blocks else None
+        planned = [
+            PlannedSession(s.id, self._bytes_needed(s, export_dir, block)) for s in sessions
+        ]
+        plan = plan_sessions(planned, free)
+        result.left_for_space.extend(p.session_id for p in plan.left_for_space)
+        chosen = {p.session_id for p in plan.take}
+        return [s for s in sessions if s.id in chosen]
+
+    def _bytes_needed(self, info: Any, export_dir: StickDir, block: int) -> int:
+        """Space still needed: files already on the stick with the right size are not counted."""
+        present: dict[str, int] = {}
+        with contextlib.suppress(UnsafeStickEntry):
+            existing = export_dir.subdir(info.id, create=False)
+            if existing is not None:
+                with existing:
+                    for name in existing.names():
+                        st = existing.lstat(name)
+                        if st is not None:
+                            present[name] = st.st_size
+        missing = [f.size for f in info.files if present.get(f.name) != f.size]
+        return sum(round_up_to_block(size, block) for size in missing) + SESSION_OVERHEAD
+
+    def _export_session(
+        self,
+        export_dir: StickDir,
+        info: Any,
+        stick: Stick,
+        tracker: ProgressTracker,
+        result: ExportResult,
+    ) -> None:
+        source_dir = Path(info.directory)
+        tracker.enter(COPYING, info.id)
+        with export_dir.subdir(info.id, create=True) as session_dir:
+            for record in info.files:
+                result.bytes_copied += self._put_file(session_dir, source_dir, record, tracker)
+                tracker.file_done()
+            manifest = self._manifest(info)
+            self._put_small(session_dir, MANIFEST_NAME, manifest.to_json(), result, manifest)
+            session_dir.fsync()
+        export_dir.fsync()
+        if not stick.is_present():
+            raise StickRemoved(f"The USB stick {stick.label} went away before {info.id} was done.")
+        tracker.enter(DELETING, info.id)
+        self._forget(info, stick)
+        result.exported.append(info.id)
+
+    def _put_file(
+        self, session_dir: StickDir, source_dir: Path, record: Any, tracker: ProgressTracker
+    ) -> int:
+        """Copy one ciphertext file (or recognise it already there); returns bytes written."""
+        name, where = record.name, session_dir.describe(record.name)
+        existing = session_dir.regular_file(name)
+        if existing is not None and existing.st_size != record.size:
+            raise ConflictingFile(f"{where} already exists on the stick with different content.")
+        copied = 0
+        if existing is None:
+            tracker.enter(COPYING, tracker.session)
+            with open(source_dir / name, "rb") as source:
+                written = session_dir.write_file(
+                    name, lambda: source.read(COPY_BLOCK), tracker.add_bytes
+                )
+            if (written.size, written.sha256) != (record.size, record.sha256):
+                raise SourceMismatch(
+                    f"The appliance's copy of {name} does not match the hash recorded for it."
+                )
+            copied = written.size
+        else:
+            tracker.add_bytes(record.size)
+        tracker.enter(VERIFYING, tracker.session)
+        back = session_dir.read_back(name, tracker.add_bytes)
+        if (back.size, back.sha256) != (record.size, record.sha256):
+            if existing is not None:
+                raise ConflictingFile(f"{where} already exists on the stick, different.")
+            raise VerifyFailed(f"{where} reads back differently from what was written.")
+        return copied
+
+    def _put_small(
+        self,
+        directory: StickDir,
+        name: str,
+        content: bytes,
+        result: ExportResult,
+        manifest: Manifest | None = None,
+    ) -> None:
+        """Write a small file, unless an equal one is there; a different one is a conflict."""
+        existing = directory.regular_file(name)
+        if existing is not None:
+            with open(name, "rb", opener=lambda p, f: os.open(p, f | os.O_NOFOLLOW,
+                                                               dir_fd=directory.fd)) as fh:
+                current = fh.read()
+            if current == content or (
+                manifest is not None and _same_manifest(current, manifest, directory)
+            ):
+                return
+            if manifest is None:
+                result.notes.append(f"{directory.describe(name)} on the stick was left as it was.")
+                return
+            raise ConflictingFile(
+                f"{directory.describe(name)} already exists on the stick with different content."
+            )
+        directory.write_file(name, iter([content, b""]).__next__, lambda n: None)
+        back = directory.read_back(name, lambda n: None)
+        if back.size != len(content):
+            raise VerifyFailed(f"{directory.describe(name)} reads back differently.")
+
+    def _put_audit_copy(self, export_dir: StickDir, result: ExportResult) -> None:
+        """Copy the audit log; an older copy from this device is a prefix, so it is extended."""
+        path = Path(self._vault.audit.path)
+        log_bytes = path.read_bytes() if path.exists() else b""
+        name = f"audit-{self._device}.log"
+        existing = export_dir.regular_file(name)
+        if existing is not None:
+            opener = lambda p, f: os.open(p, f | os.O_NOFOLLOW, dir_fd=export_dir.fd)  # noqa: E731
+            with open(name, "rb", opener=opener) as fh:
+                current = fh.read()
+            if current == log_bytes:
+                return
+            if not log_bytes.startswith(current):
+                stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self._wall_clock()))
+                name = f"audit-{self._device}-{stamp}.log"
+                result.notes.append(
+                    f"An audit copy on the stick did not match this appliance; wrote {name}."
+                )
+        export_dir.write_file(name, iter([log_bytes, b""]).__next__, lambda n: None)
+
+    def _manifest(self, info: Any) -> Manifest:
+        return Manifest(
+            session_id=info.id,
+            state=_finished_state(info),
+            device=self._device,
+            exported_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._wall_clock())),
+            files=tuple(
+                ManifestFile(f.name, f.size, f.sha256, bool(f.complete)) for f in info.files
+            ),
+            started_at=info.started_at,
+            duration_s=info.duration_s,
+            mark_count=info.mark_count,
+        )
+
+    def _forget(self, info: Any, stick: Stick) -> None:
+        """The session is on the stick, verified: record it, then delete it from the SD card."""
+        hashes = ";".join(f"{f.name}={f.sha256}" for f in info.files)
+        self._vault.mark_exported(info.id, destination="usb stick")
+        self._vault.audit.append("session_exported_and_deleted", session=info.id, files=hashes)
+        self._vault.delete_session(info.id, reason=DELETE_REASON)
+
+
+def _finished_state(info: Any) -> str:
+    """How the recording ended (an `exported` session that is being re-exported keeps it)."""
+    if info.state in ("complete", "interrupted"):
+        return info.state
+    return "complete" if all(f.complete for f in info.files) else "interrupted"
+
+
+def _same_manifest(current: bytes, manifest: Manifest, directory: StickDir) -> bool:
+    try:
+        existing = Manifest.from_json(current, directory.describe(MANIFEST_NAME))
+    except ManifestInvalid:
+        return False
+    return existing.same_session_files(manifest)

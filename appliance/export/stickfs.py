@@ -1,0 +1,184 @@
+"""Writing to an untrusted stick without following links or trusting the page cache.
+
+Everything below the stick's root is reached through directory file descriptors, with
+`O_NOFOLLOW` and `lstat` checks, so a link planted on the stick (`VIG-EXPORT` pointing at
+`/etc`, a file named like a part pointing elsewhere) is refused, never followed. Files are
+written under a temporary name, fsynced, renamed and the directory fsynced; then read back
+after dropping their cached pages, so the hash compared is the one of what the stick holds.
+
+`StickIO` is the one place that makes the data system calls, so tests can subclass it to
+inject a stick that fails after N bytes, fills up, or is pulled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import UnsafeStickEntry
+
+COPY_BLOCK = 1024 * 1024
+TEMP_SUFFIX = ".vig-tmp"
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+ProgressFn = Callable[[int], None]
+
+
+class StickIO:
+    """The data system calls made on the stick (real OS); subclassed by fault-injecting tests."""
+
+    def write(self, fd: int, data: memoryview) -> int:
+        return os.write(fd, data)
+
+    def read(self, fd: int, size: int) -> bytes:
+        return os.read(fd, size)
+
+    def fsync(self, fd: int) -> None:
+        os.fsync(fd)
+
+    def drop_cache(self, fd: int) -> None:
+        """Forget the file's cached pages so the next read comes from the stick itself."""
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    size: int
+    sha256: str
+
+
+class StickDir:
+    """One directory on the stick, held open by descriptor; closes with `close()`."""
+
+    def __init__(self, fd: int, where: str, io: StickIO) -> None:
+        self.fd = fd
+        self.where = where
+        self.io = io
+
+    @classmethod
+    def open_root(cls, path: str | os.PathLike[str], io: StickIO) -> StickDir:
+        """Open the stick's mount point (it must itself be a real directory, not a link)."""
+        fd = os.open(os.fspath(path), _DIR_FLAGS)
+        return cls(fd, os.fspath(path), io)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> StickDir:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def describe(self, name: str) -> str:
+        return f"{self.where}/{name}"
+
+    def lstat(self, name: str) -> os.stat_result | None:
+        try:
+            return os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return None
+
+    def names(self) -> list[str]:
+        return os.listdir(self.fd)
+
+    def subdir(self, name: str, *, create: bool) -> StickDir | None:
+        """Open (and optionally create) a sub-directory, refusing anything but a real one."""
+        st = self.lstat(name)
+        if st is None:
+            if not create:
+                return None
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(name, 0o755, dir_fd=self.fd)
+            st = self.lstat(name)
+        if st is None or not stat.S_ISDIR(st.st_mode):
+            raise UnsafeStickEntry(
+                f"{self.describe(name)} on the stick is not a plain folder (a link or a file)."
+            )
+        try:
+            fd = os.open(name, _DIR_FLAGS, dir_fd=self.fd)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UnsafeStickEntry(f"{self.describe(name)} on the stick is a link.") from exc
+            raise
+        return StickDir(fd, self.describe(name), self.io)
+
+    def regular_file(self, name: str) -> os.stat_result | None:
+        """The entry's lstat if it is a regular file, None if absent; refuses anything else."""
+        st = self.lstat(name)
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise UnsafeStickEntry(
+                f"{self.describe(name)} on the stick is a link or a special file, not a file."
+            )
+        return st
+
+    def remove_stale_temp(self, name: str) -> None:
+        """Remove a temporary left by an interrupted export (unlink never follows a link)."""
+        temp = name + TEMP_SUFFIX
+        st = self.lstat(temp)
+        if st is None:
+            return
+        if stat.S_ISDIR(st.st_mode):
+            raise UnsafeStickEntry(f"{self.describe(temp)} on the stick is a folder.")
+        os.unlink(temp, dir_fd=self.fd)
+
+    def write_file(
+        self, name: str, chunks: Callable[[], bytes], progress: ProgressFn
+    ) -> WrittenFile:
+        """Write `name` from a chunk source (empty bytes = end): temp, fsync, rename, fsync dir.
+
+        Returns the size and sha256 of the bytes handed to the stick.
+        """
+        temp = name + TEMP_SUFFIX
+        self.remove_stale_temp(name)
+        fd = os.open(temp, _NEW_FILE_FLAGS, 0o644, dir_fd=self.fd)
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            while chunk := chunks():
+                digest.update(chunk)
+                view = memoryview(chunk)
+                while view:
+                    written = self.io.write(fd, view)
+                    view = view[written:]
+                    size += written
+                    progress(written)
+            self.io.fsync(fd)
+            self.io.drop_cache(fd)
+        finally:
+            os.close(fd)
+        os.rename(temp, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+        self.io.fsync(self.fd)
+        return WrittenFile(size, digest.hexdigest())
+
+    def read_back(self, name: str, progress: ProgressFn) -> WrittenFile:
+        """Hash the file as the stick holds it: cached pages dropped before reading."""
+        fd = os.open(name, _READ_FLAGS, dir_fd=self.fd)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise UnsafeStickEntry(f"{self.describe(name)} on the stick is not a file.")
+            self.io.drop_cache(fd)
+            digest = hashlib.sha256()
+            size = 0
+            while block := self.io.read(fd, COPY_BLOCK):
+                digest.update(block)
+                size += len(block)
+                progress(len(block))
+            self.io.drop_cache(fd)
+        finally:
+            os.close(fd)
+        return WrittenFile(size, digest.hexdigest())
+
+    def fsync(self) -> None:
+        self.io.fsync(self.fd)

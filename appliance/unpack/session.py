@@ -1,0 +1,266 @@
+"""Unpacking one exported session into a folder a practitioner can use.
+
+Order: check every file against the manifest; decrypt the metadata and marks; decrypt the
+parts (salvaging an interrupted one) and join them into one MP4; re-wrap each clip as its
+own MP4; take a picture at each mark; write marks.csv, the contact sheet and index.html.
+A failing file is named and the rest still written: one bad clip must not cost a session.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..vault.age import AgeError, Identity, NoIdentityMatched, TruncatedStream
+from .decrypt import Decrypted, decrypt_json, decrypt_media
+from .errors import MediaUnreadable, WrongKey
+from .media import grab_frames, join_parts
+from .progress import Progress
+from .report import (
+    MarkRow,
+    clock_text,
+    contact_sheet,
+    write_jpeg,
+    write_marks_csv,
+    write_session_index,
+)
+from .source import SessionSource
+
+THUMB_WIDTH = 240
+WORK_DIR = ".vig-unpack-work"
+_SESSION_ID = re.compile(r"^(\d{8})-(\d{6})")
+
+
+@dataclass
+class SessionOutcome:
+    session_id: str
+    folder: Path
+    title: str
+    video: Path | None = None
+    duration_s: float = 0.0
+    clips: list[Path] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def session_start(source: SessionSource, metadata: dict[str, Any]) -> float | None:
+    for value in (metadata.get("wall_clock_start"), metadata.get("started_at"),
+                  source.manifest.started_at if source.manifest else None):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    match = _SESSION_ID.match(source.id)
+    if match:
+        stamp = time.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S")
+        return float(calendar.timegm(stamp))
+    return None
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[:40] or "untagged"
+
+
+class SessionUnpacker:
+    def __init__(self, identities: list[Identity], progress: Progress) -> None:
+        self._identities = identities
+        self._progress = progress
+
+    def unpack(self, source: SessionSource, out_root: Path) -> SessionOutcome:
+        folder = out_root / source.id
+        folder.mkdir(parents=True, exist_ok=True)
+        outcome = SessionOutcome(source.id, folder, f"Session {source.id}")
+        for name, problem in source.damaged.items():
+            outcome.failures.append(f"{source.directory / name} is damaged: {problem}.")
+        if source.manifest_problem:
+            outcome.warnings.append(
+                f"{source.directory}: {source.manifest_problem}; the files could not be checked."
+            )
+        work = folder / WORK_DIR
+        work.mkdir(exist_ok=True)
+        try:
+            metadata = self._metadata(source, outcome)
+            start = session_start(source, metadata)
+            stamp = (
+                time.strftime("%Y-%m-%d_%H-%M-%S", time.localtime(start)) if start else source.id
+            )
+            outcome.title = f"Session {stamp.replace('_', ' ')}" + (
+                f" · {metadata['case_code']}" if metadata.get("case_code") else ""
+            )
+            self._session_video(source, work, folder / f"session_{stamp}.mp4", outcome)
+            marks = self._marks(source, outcome)
+            rows = self._clips(source, marks, work, folder, outcome)
+            rows = self._pictures(rows, folder, outcome)
+            write_marks_csv(folder / "marks.csv", rows)
+            facts = self._facts(source, metadata, outcome, start)
+            write_session_index(
+                folder / "index.html", title=outcome.title, facts=facts,
+                session_video=outcome.video.name if outcome.video else None,
+                marks=rows, warnings=outcome.warnings + outcome.failures,
+            )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return outcome
+
+    # --- decrypting ---------------------------------------------------------------------
+
+    def _media(self, source: SessionSource, name: str, work: Path) -> Decrypted:
+        self._progress.step(f"decrypting {source.id}/{name}")
+        try:
+            return decrypt_media(
+                source.directory / name, work / name.removesuffix(".age"), self._identities,
+                self._progress.add,
+            )
+        except NoIdentityMatched as exc:
+            if name in source.damaged:
+                return Decrypted(name, work / name, 0, False, exc)
+            raise WrongKey(f"The key given does not open {source.directory / name}.") from exc
+
+    def _metadata(self, source: SessionSource, outcome: SessionOutcome) -> dict[str, Any]:
+        path = source.directory / "session.json.age"
+        if not path.exists():
+            outcome.failures.append(f"{path} is missing.")
+            return {}
+        try:
+            return decrypt_json(path, self._identities)
+        except NoIdentityMatched as exc:
+            if "session.json.age" in source.damaged:
+                return {}
+            raise WrongKey(f"The key given does not open {path}.") from exc
+        except (AgeError, ValueError) as exc:
+            outcome.failures.append(f"{path} cannot be read: {exc}.")
+            return {}
+
+    def _marks(self, source: SessionSource, outcome: SessionOutcome) -> list[dict[str, Any]]:
+        marks = []
+        for name in source.names("mark-"):
+            try:
+                marks.append(decrypt_json(source.directory / name, self._identities))
+            except (AgeError, ValueError) as exc:
+                outcome.failures.append(f"{source.directory / name} cannot be read: {exc}.")
+        return sorted(marks, key=lambda m: (int(m.get("number") or 0)))
+
+    def _judge(self, source: SessionSource, got: Decrypted, outcome: SessionOutcome) -> None:
+        """Say what an incomplete file means: expected for an interrupted part, else damage."""
+        if got.complete:
+            return
+        entry = next((f for f in source.files() if f.name == got.name), None)
+        expected = (
+            entry is not None and not entry.complete and got.name not in source.damaged
+            and isinstance(got.reason, TruncatedStream)
+        )
+        if not expected:
+            outcome.failures.append(
+                f"{source.directory / got.name} could not be fully decrypted ({got.reason}); "
+                f"the first {got.plaintext_bytes} bytes that authenticate were kept."
+            )
+
+    # --- writing ------------------------------------------------------------------------
+
+    def _session_video(
+        self, source: SessionSource, work: Path, target: Path, outcome: SessionOutcome
+    ) -> None:
+        decrypted = []
+        for name in source.names("part-"):
+            got = self._media(source, name, work)
+            self._judge(source, got, outcome)
+            if got.plaintext_bytes:
+                decrypted.append(got)
+        if not decrypted:
+            outcome.failures.append(f"No part of session {source.id} could be decrypted.")
+            return
+        self._progress.step(f"joining {len(decrypted)} part(s) into {target.name}")
+        try:
+            report = join_parts([d.path for d in decrypted], target)
+        except MediaUnreadable as exc:
+            outcome.failures.append(f"Session {source.id}: {exc.user_message()}")
+            return
+        outcome.video, outcome.duration_s = target, report.duration_s
+        for path, at, why in report.stopped_early:
+            outcome.failures.append(f"{path.name} stopped early at {clock_text(at)}: {why}")
+        if source.interrupted or any(not d.complete for d in decrypted):
+            outcome.warnings.append(
+                f"The recording was interrupted: it stops at {clock_text(report.duration_s)} "
+                f"({report.duration_s:.1f} s) into the session."
+            )
+
+    def _clips(
+        self, source: SessionSource, marks: list[dict[str, Any]], work: Path, folder: Path,
+        outcome: SessionOutcome,
+    ) -> list[MarkRow]:
+        clips_dir = folder / "clips"
+        rows = []
+        for mark in marks:
+            number = int(mark.get("number") or 0)
+            media_time = float(mark.get("media_time") or 0.0)
+            tag = str(mark.get("tag") or "")
+            name = str(mark.get("clip") or f"clip-{number:04d}.mp4.age")
+            clip_file = ""
+            if (source.directory / name).exists():
+                minutes, seconds = divmod(int(media_time), 60)
+                stem = f"clip-{number:02d}_{minutes:02d}m{seconds:02d}s_{_slug(tag)}"
+                target = clips_dir / f"{stem}.mp4"
+                if self._clip(source, name, work, target, outcome):
+                    clip_file = f"clips/{target.name}"
+                    outcome.clips.append(target)
+            else:
+                outcome.warnings.append(f"Mark {number} has no clip on the stick.")
+            note = str(mark.get("note") or "")
+            rows.append(MarkRow(number, media_time, tag, note, clip_file, ""))
+        return rows
+
+    def _clip(
+        self, source: SessionSource, name: str, work: Path, target: Path, outcome: SessionOutcome
+    ) -> bool:
+        got = self._media(source, name, work)
+        self._judge(source, got, outcome)
+        if not got.plaintext_bytes:
+            return False
+        target.parent.mkdir(exist_ok=True)
+        try:
+            join_parts([got.path], target)
+        except MediaUnreadable as exc:
+            outcome.failures.append(f"{source.directory / name}: {exc.user_message()}")
+            return False
+        return True
+
+    def _pictures(
+        self, rows: list[MarkRow], folder: Path, outcome: SessionOutcome
+    ) -> list[MarkRow]:
+        if not rows or outcome.video is None:
+            return rows
+        self._progress.step(f"taking {len(rows)} picture(s) for the contact sheet")
+        pictures = grab_frames(outcome.video, [r.media_time for r in rows], THUMB_WIDTH)
+        thumbs = folder / "thumbs"
+        thumbs.mkdir(exist_ok=True)
+        named = []
+        for row, picture in zip(rows, pictures, strict=True):
+            thumbnail = ""
+            if picture is not None:
+                write_jpeg(thumbs / f"mark-{row.number:02d}.jpg", picture)
+                thumbnail = f"thumbs/mark-{row.number:02d}.jpg"
+            named.append(MarkRow(row.number, row.media_time, row.tag, row.note, row.clip_file,
+                                 thumbnail))
+        sheet = contact_sheet(pictures)
+        if sheet is not None:
+            write_jpeg(folder / "contact-sheet.jpg", sheet)
+        return named
+
+    def _facts(
+        self, source: SessionSource, metadata: dict[str, Any], outcome: SessionOutcome,
+        start: float | None,
+    ) -> list[tuple[str, str]]:
+        facts = [("Session id", source.id)]
+        if start is not None:
+            facts.append(("Started", time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(start))))
+        if metadata.get("wall_clock_source"):
+            facts.append(("Clock set from", str(metadata["wall_clock_source"])))
+        if metadata.get("case_code"):
+            facts.append(("Case code", str(metadata["case_code"])))
+        facts.append(("Length", clock_text(outcome.duration_s)))
+        state = source.manifest.state if source.manifest else "unknown (no manifest)"
+        facts.append(("State", state))
+        return facts
