@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ApplianceError
-from . import age_cmd, audit_cmd, keys_cmd, panel_cmd, sessions_cmd
+from . import age_cmd, audit_cmd, export_cmd, keys_cmd, panel_cmd, record_cmd, sessions_cmd
 from .context import CliContext
 
-COMMAND_MODULES = (age_cmd, keys_cmd, sessions_cmd, audit_cmd, panel_cmd)
+COMMAND_MODULES = (age_cmd, keys_cmd, sessions_cmd, audit_cmd, record_cmd, panel_cmd, export_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
