@@ -14,7 +14,6 @@ only, so it may be up to one GOP old. The whole file is held in memory.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import av
@@ -51,7 +50,6 @@ class ReplayCamera:
         self._sink: FrameSink | None = None
         self._start = 0.0
         self._latest_idr: bytes | None = None
-        self._lock = threading.Lock()
         self.frames_delivered = 0
 
     def start(self, sink: FrameSink) -> None:
@@ -104,8 +102,7 @@ class ReplayCamera:
         unit = self._latest_idr
         if unit is None:
             return None
-        with self._lock:
-            return jpeg_from_frame(_decode_one(unit, self.path), self.preview_width)
+        return jpeg_from_frame(_decode_one(unit, self.path), self.preview_width)
 
 
 def _read_access_units(path: Path) -> list[bytes]:
