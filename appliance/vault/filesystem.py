@@ -11,7 +11,9 @@ vault never calls `open(..., "w")` or `os.replace` itself: it asks a file layer.
   content, and directory entries (creations, renames, deletions) survive only if their
   directory was fsynced afterwards. `cut_after(n)` pulls the plug at the n-th operation,
   which lets a test cut at "random moments". Free space can be faked, and writes beyond it
-  fail as a full disk does (ENOSPC).
+  fail as a full disk does (ENOSPC). By default it is as strict as POSIX; with
+  `fsync_persists_entry=True` an fsync also makes the file's own directory entry durable,
+  as ext4's journal does in practice, so a file can survive that no bookkeeping lists yet.
 
 Reading is not part of the layer: the real files always show what the running system sees.
 """
@@ -113,8 +115,11 @@ class _Node:
 class LossyFileSystem:
     """Real files under `root`, plus a record of what a power cut would leave of them."""
 
-    def __init__(self, root: Path, *, free_bytes: int | None = None) -> None:
+    def __init__(
+        self, root: Path, *, free_bytes: int | None = None, fsync_persists_entry: bool = False
+    ) -> None:
         self.root = Path(os.path.abspath(root))
+        self._fsync_persists_entry = fsync_persists_entry
         self.root.mkdir(parents=True, exist_ok=True)
         self._nodes: dict[int, _Node] = {0: _Node(is_dir=True)}
         self._files: list[LossyFile] = []
@@ -192,6 +197,11 @@ class LossyFileSystem:
         os.fsync(file.fileno())
         size = os.fstat(file.fileno()).st_size
         self._nodes[file._node_id].durable_content = os.pread(file.fileno(), size, 0)
+        if self._fsync_persists_entry:
+            for node in self._nodes.values():
+                for name, node_id in node.volatile_entries.items():
+                    if node_id == file._node_id:
+                        node.durable_entries[name] = node_id
 
     def replace(self, src: Path, dst: Path) -> None:
         self._operation()

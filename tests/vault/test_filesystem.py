@@ -119,3 +119,12 @@ def test_paths_outside_the_disk_are_refused(tmp_path):
     fs = LossyFileSystem(tmp_path / "disk")
     with pytest.raises(ValueError):
         fs.open_new(tmp_path / "elsewhere")
+
+
+def test_an_ext4_like_disk_keeps_the_entry_of_an_fsynced_file(tmp_path):
+    fs = LossyFileSystem(tmp_path, fsync_persists_entry=True)
+    with fs.open_new(tmp_path / "a") as f:
+        f.write(b"x")
+        fs.fsync(f)
+    fs.power_cut()
+    assert (tmp_path / "a").read_bytes() == b"x"
