@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-import time
+import threading
 
 from ..assembly import build_parts
 from ..controller import InvalidInput, validate_mark
@@ -48,9 +49,18 @@ def run_record(ctx: CliContext, args: argparse.Namespace) -> int:
         raise InvalidInput("--fast needs --simulate: real hardware runs in real time")
     clock = VirtualClock() if args.fast else None
     parts = build_parts(ctx.config, ctx.data_dir, simulate=args.simulate, clock=clock)
+    terminated = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: terminated.set())
+    try:
+        return _record(parts, args, marks, clock, terminated)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _record(parts, args, marks, clock, terminated: threading.Event) -> int:
     controller = parts.controller
     controller.warm_up()
-    step = clock.run_until if clock is not None else _sleep_until(parts.clock)
+    step = clock.run_until if clock is not None else _sleep_until(parts.clock, terminated)
     step(parts.clock.now() + 0.5)
     session_id = controller.start(args.case)
     started = parts.clock.now()
@@ -58,7 +68,11 @@ def run_record(ctx: CliContext, args: argparse.Namespace) -> int:
         next_poll = started + 1.0
         pending = list(marks)
         end = started + args.seconds
-        while parts.clock.now() < end and controller.status()["state"] == "recording":
+        while (
+            parts.clock.now() < end
+            and controller.status()["state"] == "recording"
+            and not terminated.is_set()
+        ):
             target = min([end, next_poll] + [started + at for at, _ in pending[:1]])
             step(target)
             while pending and parts.clock.now() >= started + pending[0][0]:
@@ -69,7 +83,7 @@ def run_record(ctx: CliContext, args: argparse.Namespace) -> int:
                 next_poll += 1.0
     finally:
         if controller.status()["state"] == "recording":
-            controller.stop()
+            controller.stop(reason="terminated (SIGTERM)" if terminated.is_set() else "stopped")
         controller.wait_idle()
         controller.shutdown()
     print(session_id)
@@ -77,10 +91,10 @@ def run_record(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def _sleep_until(clock):
+def _sleep_until(clock, terminated: threading.Event):
     def step(target: float) -> None:
         delay = target - clock.now()
         if delay > 0:
-            time.sleep(delay)
+            terminated.wait(delay)
 
     return step

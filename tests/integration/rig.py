@@ -1,0 +1,85 @@
+"""A whole simulated appliance on a virtual clock, built as `vig-appliance` builds it."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from appliance.assembly import build_parts
+from appliance.config import Config, RecordingConfig, StorageConfig
+from appliance.controller import Controller
+from appliance.sources import SyntheticCamera, SyntheticMicrophone, VirtualClock
+from appliance.vault.age import X25519Identity
+from appliance.vault.store import Vault
+
+MIB = 1024**2
+
+
+@dataclass
+class Rig:
+    config: Config
+    clock: VirtualClock
+    vault: Vault
+    controller: Controller
+    camera: SyntheticCamera
+    microphone: SyntheticMicrophone
+    identity: X25519Identity
+    data_dir: Path
+
+    def run_for(self, seconds: float) -> None:
+        """Advance virtual time, with the once-a-second poll the supervisor would make."""
+        end = self.clock.now() + seconds
+        while self.clock.now() < end:
+            self.clock.run_until(min(end, self.clock.now() + 1.0))
+            self.controller.poll()
+
+    def stop(self) -> None:
+        self.controller.stop()
+        assert self.controller.wait_idle(60), "the session did not finish within 60 s"
+
+    def session_dir(self, session_id: str) -> Path:
+        return self.data_dir / "sessions" / session_id
+
+    def files(self, session_id: str, prefix: str) -> list[Path]:
+        return sorted(self.session_dir(session_id).glob(f"{prefix}-*"))
+
+
+def make_rig(
+    tmp_path: Path,
+    *,
+    width: int = 320,
+    height: int = 240,
+    fps: int = 10,
+    bitrate: int = 400_000,
+    skew_ppm: float = 0.0,
+    fs=None,
+    enrol: bool = True,
+    start_time: float = 100.0,
+    **recording: object,
+) -> Rig:
+    data_dir = tmp_path / "data"
+    recording_config = RecordingConfig(
+        width=width, height=height, fps=fps, bitrate=bitrate, **recording
+    )
+    config = Config(
+        data_dir=str(data_dir),
+        recording=recording_config,
+        storage=StorageConfig(reserve_bytes=64 * MIB),
+    )
+    clock = VirtualClock(start_time)
+    kwargs = {} if fs is None else {"fs": fs}
+    vault = Vault(data_dir, config.storage, config.recording, **kwargs)
+    identity = X25519Identity.generate()
+    if enrol:
+        vault.add_recipient(str(identity.recipient), comment="test practitioner")
+    camera = SyntheticCamera(clock, width, height, fps, bitrate)
+    microphone = SyntheticMicrophone(clock, skew_ppm=skew_ppm)
+    parts = build_parts(
+        config, data_dir, simulate=True, clock=clock, vault=vault, sources=(camera, microphone)
+    )
+    return Rig(config, clock, vault, parts.controller, camera, microphone, identity, data_dir)
+
+
+def with_recording(config: Config, **changes: object) -> Config:
+    return dataclasses.replace(config, recording=dataclasses.replace(config.recording, **changes))
