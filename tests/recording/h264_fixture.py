@@ -15,9 +15,10 @@ STRIP_BITS = 16
 
 
 def picture(index: int, width: int, height: int, flash: bool = False) -> np.ndarray:
-    if flash:
-        return np.full((height, width), 255, np.uint8)
+    """The strip fills the top quarter; a flash makes the rest white."""
     gray = np.full((height, width), 64, np.uint8)
+    if flash:
+        gray[height // 4 :] = 255
     block = width // STRIP_BITS
     for bit in range(STRIP_BITS):
         if index >> bit & 1:
@@ -38,7 +39,7 @@ def read_strip(gray: np.ndarray) -> int:
 
 
 def is_flash(gray: np.ndarray) -> bool:
-    return gray.mean() > 200
+    return gray[gray.shape[0] // 4 + 4 :].mean() > 200
 
 
 class H264Stream:

@@ -29,6 +29,7 @@ class Scene:
     start: float = 1000.0  # shared-clock time of the first picture
     audio_lead: float = 0.3  # the microphone starts this long before the camera
     beep_seconds: float = 0.1
+    jitter: float = 0.0  # block timestamps are off by up to ± this (seconds), seeded
     flashes: list[float] = field(default_factory=list)  # capture times of flash frames
 
     def frames(self, stream: H264Stream | None = None):
@@ -54,6 +55,7 @@ class Scene:
         t_first = self.start - self.audio_lead
         beeps = self.beep_times()
         total = int((self.seconds + self.audio_lead) * true_rate)
+        rng = np.random.default_rng(1)
         for first in range(0, total, self.block):
             index = np.arange(first, first + self.block)
             times = t_first + index / true_rate
@@ -61,7 +63,8 @@ class Scene:
             for beep in beeps:
                 on = (times >= beep) & (times < beep + self.beep_seconds)
                 samples[on] = 0.5 * np.sin(2 * np.pi * BEEP_HZ * (times[on] - beep))
-            yield AudioBlock(samples.reshape(-1, 1), float(times[0]), self.mic_rate)
+            stamp = float(times[0]) + float(rng.uniform(-self.jitter, self.jitter))
+            yield AudioBlock(samples.reshape(-1, 1), stamp, self.mic_rate)
 
     def events(self):
         """Frames and blocks merged in capture order, as real-time sources would deliver."""
