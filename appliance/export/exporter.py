@@ -207,9 +207,7 @@ class Exporter:
     def _plan(
         self, sessions: list[Any], export_dir: StickDir, root: StickDir, result: ExportResult
     ) -> list[Any]:
-        vfs = os.statvfs(root.fd)
-        block = vfs.f_frsize or vfs.f_bsize or 4096
-        free = vfs.f_bavail * vfs.f_frsize if vfs.f_blocks else None
+        free, block = self._io.space(root.fd)
         planned = [
             PlannedSession(s.id, self._bytes_needed(s, export_dir, block)) for s in sessions
         ]

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from .errors import NoStick, TooManySticks
+
 log = logging.getLogger(__name__)
 
 
@@ -91,6 +93,16 @@ class FolderStickFinder:
             for e in entries
             if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)
         ]
+
+
+def select_stick(sticks: list[Stick]) -> Stick:
+    """The one stick to export to; none or several is refused (which one would it be?)."""
+    if not sticks:
+        raise NoStick("No USB stick is plugged in.")
+    if len(sticks) > 1:
+        labels = ", ".join(s.label for s in sticks)
+        raise TooManySticks(f"{len(sticks)} USB sticks are plugged in ({labels}).")
+    return sticks[0]
 
 
 StickCallback = Callable[[Stick], None]

@@ -44,6 +44,16 @@ class StickIO:
     def fsync(self, fd: int) -> None:
         os.fsync(fd)
 
+    def space(self, fd: int) -> tuple[int | None, int]:
+        """Free bytes on the stick's filesystem (None when it does not say) and its block size.
+
+        Some FUSE filesystems (fusefat) report zero blocks in all; then the free space is
+        unknown and a full stick shows up as ENOSPC on a write instead.
+        """
+        vfs = os.fstatvfs(fd)
+        block = vfs.f_frsize or vfs.f_bsize or 4096
+        return (vfs.f_bavail * vfs.f_frsize if vfs.f_blocks else None), block
+
     def drop_cache(self, fd: int) -> None:
         """Forget the file's cached pages so the next read comes from the stick itself."""
         if hasattr(os, "posix_fadvise"):
