@@ -19,6 +19,13 @@ thread owns the muxers and does all muxing, encoding and fsyncing, so a slow fsy
 stalls a capture thread. The queue is bounded (`queue_seconds` of input); when it is full
 the capture thread waits rather than lose data. With `threaded=False` (fast tests on a
 virtual clock) the calls process inline under a lock, deterministically.
+
+Use (the controller):
+    recorder = Recorder(session_writer, config.recording)
+    camera.start(recorder.on_frame); microphone.start(recorder.on_audio)
+    camera.request_keyframe()              # frames before the first IDR are dropped
+    media_time = recorder.add_mark(n, t)   # clip n is cut and closed by itself
+    parts = recorder.stop()                # every part and clip closed and durable
 """
 
 from __future__ import annotations

@@ -7,11 +7,12 @@ import io
 import av
 
 from appliance.recording.h264 import is_self_contained_idr
+from appliance.recording.recorder import Recorder
 
 from .conftest import MemorySession
 from .media import beep_onsets, decode, top_level_boxes
 from .memory_part import CHUNK_SIZE
-from .recording_run import run_scene
+from .recording_run import run_scene, small_config
 from .scenario import Scene
 
 
@@ -57,9 +58,7 @@ def test_frames_before_the_first_keyframe_are_dropped():
     session = MemorySession()
     scene = Scene(seconds=3)
     frames = list(scene.frames())
-    from appliance.recording.recorder import Recorder
 
-    from .recording_run import small_config
 
     recorder = Recorder(session, small_config(), threaded=False)
     for frame in frames[3:]:  # join mid-GOP, as a camera started before the recorder does
