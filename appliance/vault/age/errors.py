@@ -16,6 +16,13 @@ class AgeError(VaultError):
 
     code = "age"
 
+    def user_message(self) -> str:
+        """The message and the hint as two sentences."""
+        text = str(self) or self.__class__.__doc__ or self.code
+        if not self.hint:
+            return text
+        return f"{text.rstrip('.')}. {self.hint}"
+
 
 # --- keys -------------------------------------------------------------------------------
 
