@@ -165,6 +165,10 @@ def resolve_data_dir(cli_value: str | None, config: Config, environ: dict[str, s
     return FALLBACK_DATA_DIR
 
 
-def announce_data_dir(path: Path, stream: typing.TextIO = sys.stderr) -> None:
-    """Name the data dir on stderr, so stdout stays clean for piped output."""
-    print(f"vig-appliance: data dir {os.path.abspath(path)}", file=stream)
+def announce_data_dir(path: Path, stream: typing.TextIO | None = None) -> None:
+    """Name the data dir on stderr, so stdout stays clean for piped output.
+
+    The stream is looked up at call time: a default bound at import would miss a
+    redirected sys.stderr (pytest's capsys, contextlib.redirect_stderr).
+    """
+    print(f"vig-appliance: data dir {os.path.abspath(path)}", file=stream or sys.stderr)
