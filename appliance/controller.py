@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -25,56 +24,36 @@ from typing import Any, Protocol
 import numpy as np
 
 from .config import Config
+from .controller_errors import (
+    AlreadyRecording,
+    Busy,
+    ControllerError,
+    InvalidInput,
+    NotRecording,
+    SessionInUse,
+)
 from .errors import ApplianceError
 from .events import Event, EventBus
+from .export.errors import ExportError
+from .export.stick import select_stick
+from .inputs import validate_case_code, validate_mark
 from .sources.types import AudioBlock, Camera, Clock, EncodedFrame, Microphone
-from .tags import MARK_TAGS, MAX_NOTE_LENGTH
+from .tags import MARK_TAGS
+
+__all__ = [
+    "AlreadyRecording",
+    "Busy",
+    "Controller",
+    "ControllerError",
+    "InvalidInput",
+    "NotRecording",
+    "SessionInUse",
+]
 
 _logger = logging.getLogger(__name__)
 
-CASE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 SOURCE_TIMEOUT = 2.0
 TIME_SOURCES = ("system", "phone", "rtc")
-
-
-class ControllerError(ApplianceError):
-    """A command was refused; the message says why in plain words."""
-
-    code = "refused"
-
-
-class AlreadyRecording(ControllerError, RuntimeError):
-    """A session is already being recorded."""
-
-    code = "already_recording"
-    hint = "Stop the current session first."
-
-
-class NotRecording(ControllerError, RuntimeError):
-    """Nothing is being recorded right now."""
-
-    code = "not_recording"
-    hint = "Start a session first."
-
-
-class Busy(ControllerError, RuntimeError):
-    """The appliance is busy finishing or exporting."""
-
-    code = "busy"
-    hint = "Wait a few seconds and try again."
-
-
-class SessionInUse(ControllerError, RuntimeError):
-    """The session being recorded cannot be deleted."""
-
-    code = "session_in_use"
-    hint = "Stop the recording first, then delete it."
-
-
-class InvalidInput(ControllerError, ValueError):
-    """The request was not valid; nothing was changed."""
-
-    code = "invalid_input"
 
 
 class Recorder(Protocol):
@@ -100,31 +79,6 @@ class _Recording:
     started: float
     case_code: str | None
     marks: list[dict[str, Any]]
-
-
-def validate_case_code(case_code: str | None) -> str | None:
-    if case_code in (None, ""):
-        return None
-    if not isinstance(case_code, str) or not CASE_CODE.fullmatch(case_code):
-        raise InvalidInput(
-            "The case code may use only letters, digits and '-', at most 16 characters "
-            "(and must never be a name)."
-        )
-    return case_code
-
-
-def validate_mark(tag: str | None, note: str | None) -> tuple[str | None, str | None]:
-    if tag in (None, ""):
-        tag = None
-    elif tag not in MARK_TAGS:
-        raise InvalidInput(f"Unknown tag {tag!r}: use one of {', '.join(MARK_TAGS)}.")
-    if note in (None, ""):
-        note = None
-    elif not isinstance(note, str):
-        raise InvalidInput("The note must be text.")
-    elif len(note) > MAX_NOTE_LENGTH:
-        raise InvalidInput(f"The note is {len(note)} characters; at most {MAX_NOTE_LENGTH}.")
-    return tag, note
 
 
 def level_dbfs(samples: np.ndarray) -> float:
@@ -153,6 +107,7 @@ class Controller:
         wall_clock: Callable[[], float] = time.time,
         time_source: str = "system",
         exporter: Any = None,
+        find_sticks: Callable[[], list[Any]] | None = None,
     ) -> None:
         self.config = config
         self.vault = vault
@@ -161,6 +116,8 @@ class Controller:
         self.clock = clock
         self.events = EventBus()
         self.exporter = exporter
+        self._find_sticks = find_sticks or (lambda: [])
+        self._stick_waiting: Any = None
         self._recorder_factory = recorder_factory
         self._wall_clock = wall_clock
         self._time_source = time_source
@@ -346,7 +303,60 @@ class Controller:
             self._warm_until = self.clock.now() + self.config.recording.warm_minutes * 60
             self._publish("session", id=recording.session.id, state=state)
             self._set_state("idle")
+            waiting, self._stick_waiting = self._stick_waiting, None
         _logger.info("session %s %s (%s)", recording.session.id, state, reason)
+        if waiting is not None:
+            self.stick_inserted(waiting)
+
+    def export(self, stick: Any = None) -> None:
+        """Copy, verify and then delete every finished session, on the worker thread."""
+        with self._lock:
+            if self.exporter is None:
+                raise Busy("Export is not set up on this appliance.")
+            if self._state == "recording":
+                raise AlreadyRecording("Stop the recording before exporting.")
+            if self._state != "idle":
+                raise Busy(f"The appliance is {self._state}.")
+            stick = stick if stick is not None else select_stick(self._find_sticks())
+            self._stick_waiting = None
+            self._last_error = None
+            self._set_state("exporting")
+            self._worker = threading.Thread(target=self._export, args=(stick,), name="export")
+            self._worker.start()
+
+    def _export(self, stick: Any) -> None:
+        def progress(update: Any) -> None:
+            self._publish("export", **update.as_fields())
+
+        try:
+            result = self.exporter.export(stick, progress=progress)
+            if not result.ok:
+                self._report_error(result.summary(), "export_incomplete", "")
+            _logger.info("export finished: %d session(s)", len(result.exported))
+        except ExportError as exc:
+            _logger.error("export failed: %s", exc.code)
+            self._report_error(exc)
+        finally:
+            with self._lock:
+                self._set_state("idle")
+
+    def stick_inserted(self, stick: Any) -> None:
+        """A stick appeared: export now if auto-export is on, or once the session stops."""
+        if not self.config.export.auto_export:
+            return
+        with self._lock:
+            if self._state != "idle":
+                self._stick_waiting = stick
+                return
+        try:
+            self.export(stick)
+        except ControllerError as exc:
+            self._report_error(exc)
+
+    def stick_removed(self, stick: Any) -> None:
+        with self._lock:
+            if self._stick_waiting is stick:
+                self._stick_waiting = None
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until a stop or export has finished (for the CLI and tests)."""

@@ -1,0 +1,45 @@
+"""Why the controller refused a command, in plain words, with what to do about it."""
+
+from __future__ import annotations
+
+from .errors import ApplianceError
+
+
+class ControllerError(ApplianceError):
+    """A command was refused; the message says why in plain words."""
+
+    code = "refused"
+
+
+class AlreadyRecording(ControllerError, RuntimeError):
+    """A session is already being recorded."""
+
+    code = "already_recording"
+    hint = "Stop the current session first."
+
+
+class NotRecording(ControllerError, RuntimeError):
+    """Nothing is being recorded right now."""
+
+    code = "not_recording"
+    hint = "Start a session first."
+
+
+class Busy(ControllerError, RuntimeError):
+    """The appliance is busy finishing or exporting."""
+
+    code = "busy"
+    hint = "Wait a few seconds and try again."
+
+
+class SessionInUse(ControllerError, RuntimeError):
+    """The session being recorded cannot be deleted."""
+
+    code = "session_in_use"
+    hint = "Stop the recording first, then delete it."
+
+
+class InvalidInput(ControllerError, ValueError):
+    """The request was not valid; nothing was changed."""
+
+    code = "invalid_input"
