@@ -53,6 +53,9 @@ class DurableSink:
         self.syncs = 0
         self.sync_due = False
         self.closed = False
+        self.fragments = 0  # complete `mdat` boxes received
+        self._fragments_synced = 0
+        self._counted_box = 0
 
     @property
     def at_boundary(self) -> bool:
@@ -73,10 +76,20 @@ class DurableSink:
     def seekable(self) -> bool:
         return False
 
+    @property
+    def unsynced_fragments(self) -> int:
+        """Complete fragments received since the last sync."""
+        return self.fragments - self._fragments_synced
+
     def write(self, data: bytes) -> int:
-        self._tracker.feed(data)
+        tracker = self._tracker
+        tracker.feed(data)
         self._part.write(bytes(data))
         self.media_bytes += len(data)
+        finished_fragment = tracker.at_boundary and tracker.current_type == b"mdat"
+        if finished_fragment and tracker.boxes != self._counted_box:
+            self._counted_box = tracker.boxes
+            self.fragments += 1
         return len(data)
 
     def flush(self) -> None:
@@ -94,6 +107,7 @@ class DurableSink:
         self.padding_bytes += pad
         self.syncs += 1
         self.sync_due = False
+        self._fragments_synced = self.fragments
         return True
 
     def close(self) -> None:

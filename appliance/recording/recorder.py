@@ -251,6 +251,7 @@ class Recorder:
         self._clips.add_audio(first_sample, run)
         if self._last_video_time is not None:
             self._close_ended_parts(self._last_video_time)
+            self._keep_durable(self._last_video_time)
 
     def _close_ended_parts(self, video_time: float) -> None:
         for part in list(self._ending):
@@ -261,11 +262,22 @@ class Recorder:
                 self._ending.remove(part)
 
     def _keep_durable(self, media_time: float) -> None:
+        """Sync once `sync_interval` has passed, as soon as a new fragment is in the sink.
+
+        Fragments reach the sink a little after their GOP ends (when the sound has caught
+        up), so a sync on the clock alone would often just miss one and leave almost two
+        fragments exposed; waiting for the fragment keeps a power cut's loss near one GOP.
+        Without a new fragment for two intervals (a long GOP), it syncs what there is.
+        """
         part = self._part
         if part is None:
             return
-        due = media_time - self._last_sync >= self._config.sync_interval
-        if (due or part.sink.sync_due) and part.sink.make_durable():
+        sink = part.sink
+        elapsed = media_time - self._last_sync
+        due = elapsed >= self._config.sync_interval and (
+            sink.unsynced_fragments > 0 or elapsed >= 2 * self._config.sync_interval
+        )
+        if (due or sink.sync_due) and sink.make_durable():
             self._last_sync = media_time
         part.refresh()
 
