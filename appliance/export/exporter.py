@@ -24,6 +24,7 @@ from .errors import (
     ConflictingFile,
     ExportError,
     NotFatSafe,
+    StickCommandFailed,
     StickFull,
     StickReadOnly,
     StickRemoved,
@@ -130,6 +131,8 @@ class Exporter:
                 self._export_to(root, stick, tracker, result)
         except ExportError as exc:
             exc.result = result  # type: ignore[attr-defined]
+            with contextlib.suppress(StickCommandFailed):
+                stick.release()  # let go of (and on a Pi unmount) a stick that failed us
             raise
         tracker.enter(FINISHING)
         stick.release()

@@ -47,10 +47,14 @@ class StickFinder(Protocol):
 
 @dataclass
 class FolderStick:
-    """A folder standing in for a stick (simulation, tests, `export --to DIR`)."""
+    """A folder standing in for a stick (simulation, tests, `export --to DIR`).
+
+    While mounted it holds the folder open, so a folder removed and re-created under the
+    same name (a different "stick") cannot reuse its identity and pass for it.
+    """
 
     root: Path
-    _identity: tuple[int, int] | None = field(default=None, init=False, repr=False)
+    _fd: int | None = field(default=None, init=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -61,8 +65,8 @@ class FolderStick:
         return self.root.name or os.fspath(self.root)
 
     def mount(self) -> Path:
-        st = os.stat(self.root)
-        self._identity = (st.st_dev, st.st_ino)
+        if self._fd is None:
+            self._fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         return self.root
 
     def is_present(self) -> bool:
@@ -71,10 +75,16 @@ class FolderStick:
             st = os.stat(self.root)
         except OSError:
             return False
-        return self._identity is None or self._identity == (st.st_dev, st.st_ino)
+        if self._fd is None:
+            return True
+        held = os.fstat(self._fd)
+        return (held.st_dev, held.st_ino) == (st.st_dev, st.st_ino)
 
     def release(self) -> None:
-        """Nothing to unmount: every file and folder was already fsynced."""
+        """Nothing to unmount (every file and folder was fsynced); let go of the folder."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 @dataclass(frozen=True)
