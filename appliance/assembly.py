@@ -7,6 +7,7 @@ Pi camera the simulated twins stand in, which is what `--simulate` asks for expl
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from .config import Config
 from .controller import Controller
 from .errors import ApplianceError
+from .export.exporter import Exporter
+from .export.stick import FolderStickFinder
 from .recording.recorder import Recorder
 from .sources import MonotonicClock, SyntheticCamera, SyntheticMicrophone, VirtualClock
 from .sources.types import Camera, Microphone
@@ -37,6 +40,7 @@ class Parts:
     microphone: Microphone
     controller: Controller
     simulate: bool
+    stick_finder: Any
 
 
 def build_simulated_sources(config: Config, clock: Any) -> tuple[Camera, Microphone]:
@@ -50,6 +54,17 @@ def build_real_sources(config: Config, clock: Any) -> tuple[Camera, Microphone]:
     raise HardwareUnavailable(
         "The Pi camera and microphone adapters are not available on this machine."
     )
+
+
+def build_stick_finder(config: Config, *, simulate: bool, usb_dir: Path | None) -> Any:
+    """A folder standing in for the USB port in simulation; udisks2 on a Pi."""
+    if simulate:
+        port = Path(usb_dir if usb_dir is not None else config.export.usb_dir)
+        port.mkdir(parents=True, exist_ok=True)
+        return FolderStickFinder(port)
+    from .export.udisks import UdisksStickFinder
+
+    return UdisksStickFinder()
 
 
 def build_recorder_factory(config: Config, *, threaded: bool):
@@ -69,6 +84,7 @@ def build_parts(
     clock: Any = None,
     vault: Vault | None = None,
     sources: tuple[Camera, Microphone] | None = None,
+    usb_dir: Path | None = None,
 ) -> Parts:
     """Build the appliance's parts; tests pass a virtual clock and their own sources."""
     clock = clock if clock is not None else MonotonicClock()
@@ -78,6 +94,7 @@ def build_parts(
         sources = build(config, clock)
     camera, microphone = sources
     vault.recover_interrupted()
+    stick_finder = build_stick_finder(config, simulate=simulate, usb_dir=usb_dir)
     controller = Controller(
         config,
         vault,
@@ -87,5 +104,9 @@ def build_parts(
         recorder_factory=build_recorder_factory(
             config, threaded=not isinstance(clock, VirtualClock)
         ),
+        exporter=Exporter(vault, device_name=socket.gethostname()),
+        find_sticks=stick_finder.sticks,
     )
-    return Parts(config, data_dir, clock, vault, camera, microphone, controller, simulate)
+    return Parts(
+        config, data_dir, clock, vault, camera, microphone, controller, simulate, stick_finder
+    )

@@ -76,7 +76,13 @@ def make_rig(
     camera = SyntheticCamera(clock, width, height, fps, bitrate)
     microphone = SyntheticMicrophone(clock, skew_ppm=skew_ppm)
     parts = build_parts(
-        config, data_dir, simulate=True, clock=clock, vault=vault, sources=(camera, microphone)
+        config,
+        data_dir,
+        simulate=True,
+        clock=clock,
+        vault=vault,
+        sources=(camera, microphone),
+        usb_dir=tmp_path / "usb",
     )
     return Rig(config, clock, vault, parts.controller, camera, microphone, identity, data_dir)
 
