@@ -62,7 +62,9 @@ class Stanza:
             raise MalformedHeader("stanza arguments must be non-empty printable ASCII")
         opening = " ".join(("->", self.type, *self.args)).encode("ascii") + b"\n"
         encoded = b64encode(self.body).encode("ascii")
-        lines = [encoded[i : i + COLUMNS_PER_LINE] for i in range(0, len(encoded), 64)]
+        lines = [
+            encoded[i : i + COLUMNS_PER_LINE] for i in range(0, len(encoded), COLUMNS_PER_LINE)
+        ]
         if not lines or len(lines[-1]) == COLUMNS_PER_LINE:
             lines.append(b"")
         return opening + b"".join(line + b"\n" for line in lines)

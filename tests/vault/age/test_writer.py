@@ -20,7 +20,7 @@ from appliance.vault.age import (
     TruncatedStream,
     WriterClosed,
 )
-from appliance.vault.age.stream import SEALED_CHUNK_SIZE
+from appliance.vault.age.stream import SEALED_CHUNK_SIZE, plaintext_size
 
 
 def _header_size(sink: io.BytesIO) -> int:
@@ -150,3 +150,30 @@ def test_recipients_are_checked(key):
         AgeWriter(io.BytesIO(), [])
     with pytest.raises(ScryptNotAlone):
         AgeWriter(io.BytesIO(), [ScryptRecipient("pw", work_factor=1), key.recipient])
+
+
+def test_short_writes_of_a_raw_sink_are_completed(key):
+    class Trickle(io.BytesIO):
+        def write(self, data):
+            return super().write(bytes(data[:1000]))
+
+    sink = Trickle()
+    data = os.urandom(2 * CHUNK_SIZE + 17)
+    writer = AgeWriter(sink, [key.recipient])
+    writer.write(data)
+    writer.close()
+    assert _read_all(sink.getvalue(), key) == data
+    assert writer.bytes_written == len(sink.getvalue())
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE])
+def test_plaintext_size_follows_from_the_payload_size(key, size):
+    sink = io.BytesIO()
+    writer = AgeWriter(sink, [key.recipient])
+    payload_start = len(sink.getvalue())  # header and nonce
+    writer.write(os.urandom(size))
+    writer.close()
+    payload = len(sink.getvalue()) - payload_start
+    assert plaintext_size(payload) == size
+    assert plaintext_size(payload + 1) in (None, size + 1)
+    assert plaintext_size(15) is None and plaintext_size(SEALED_CHUNK_SIZE + 16) is None
