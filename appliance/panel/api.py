@@ -57,7 +57,7 @@ def snapshot() -> dict[str, Any]:
     return status
 
 
-def _done(result: Any = None) -> Response:
+def done(result: Any = None) -> Response:
     body: dict[str, Any] = {"ok": True}
     if isinstance(result, dict | int | float | str):
         body["result"] = result
@@ -77,7 +77,7 @@ def sessions():
 @bp.post("/start")
 def start():
     body = inputs.json_body(request)
-    return _done(parts().controller.start(case_code=inputs.case_code(body.get("case_code"))))
+    return done(parts().controller.start(case_code=inputs.case_code(body.get("case_code"))))
 
 
 @bp.post("/mark")
@@ -85,13 +85,13 @@ def mark():
     body = inputs.json_body(request)
     tag = inputs.tag(body.get("tag"))
     note = inputs.note(body.get("note"))
-    return _done(parts().controller.mark(tag=tag, note=note))
+    return done(parts().controller.mark(tag=tag, note=note))
 
 
 @bp.post("/stop")
 def stop():
     inputs.json_body(request)
-    return _done(parts().controller.stop())
+    return done(parts().controller.stop())
 
 
 @bp.post("/sessions/<session_id>/delete")
@@ -100,7 +100,7 @@ def delete_session(session_id: str):
     session_id = inputs.session_id(session_id)
     inputs.confirmed(body)
     parts().controller.delete_session(session_id)
-    return _done()
+    return done()
 
 
 @bp.post("/time")
@@ -110,19 +110,7 @@ def set_time():
     applied = p.device_clock.set_time(seconds)
     p.controller.set_wall_clock_from_phone(seconds)
     p.audit("panel.time_from_phone", client=client_address(), system_clock_set=applied)
-    return _done({"system_clock_set": applied})
-
-
-@bp.post("/sim/button")
-def virtual_button():
-    p = parts()
-    if p.virtual_button is None:
-        return error_response(404, "not-simulated", "There is no virtual button on a real device.")
-    if inputs.pressed(inputs.json_body(request)):
-        p.virtual_button.press()
-    else:
-        p.virtual_button.release()
-    return _done()
+    return done({"system_clock_set": applied})
 
 
 @bp.get("/preview.mjpeg")

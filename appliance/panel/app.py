@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import Config
 from ..errors import ApplianceError
-from . import api, auth, pages
+from . import api, auth, pages, simulation
 from .device_clock import SimulatedDeviceClock
 from .health import SimulatedHealth
 from .login_limiter import LoginLimiter
@@ -94,6 +94,8 @@ def create_app(
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    if virtual_button is not None:
+        app.register_blueprint(simulation.bp)
     app.after_request(_security_headers)
     app.register_error_handler(ApplianceError, _appliance_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -1,0 +1,129 @@
+"""Fixtures for the panel: an app built from parts passed in, a test client, a login."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+
+from appliance.config import Config
+from appliance.panel.app import create_app
+from appliance.panel.device_clock import SimulatedDeviceClock
+from appliance.panel.health import SimulatedHealth
+from appliance.panel.pin_store import PinStore, panel_files
+from tests.controls.fake_controller import FakeController
+
+PIN = "246810"
+
+
+class ManualClock:
+    """Stands in for time.monotonic in the login limiter, so lockouts need no waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def pin_store(data_dir):
+    store = PinStore(panel_files(data_dir)[0])
+    store.set(PIN)
+    return store
+
+
+@pytest.fixture
+def controller():
+    return FakeController()
+
+
+@pytest.fixture
+def audit_events():
+    return []
+
+
+@pytest.fixture
+def login_clock():
+    return ManualClock()
+
+
+@pytest.fixture
+def device_clock():
+    return SimulatedDeviceClock(trusted=False)
+
+
+@pytest.fixture
+def stop_event():
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+@pytest.fixture
+def make_app(data_dir, controller, pin_store, audit_events, login_clock, device_clock, stop_event):
+    def make(config: Config | None = None, **overrides):
+        kwargs = dict(
+            pin_store=pin_store,
+            secret_path=panel_files(data_dir)[1],
+            audit=lambda event, **fields: audit_events.append((event, fields)),
+            device_clock=device_clock,
+            health=SimulatedHealth(temperature_c=51.0, throttled=0x50000),
+            stop_event=stop_event,
+            login_clock=login_clock,
+        )
+        kwargs.update(overrides)
+        return create_app(config or Config(data_dir=str(data_dir)), controller, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf[-_]token"[^>]*(?:content|value)="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def log_in(client, pin: str = PIN, **kwargs):
+    token = csrf_from(client.get("/login", **kwargs).get_data(as_text=True))
+    return client.post("/login", data={"pin": pin, "csrf_token": token}, **kwargs)
+
+
+class LoggedIn:
+    """A logged-in test client that sends the CSRF header on every POST."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        response = log_in(client)
+        assert response.status_code == 302
+        self.csrf = csrf_from(client.get("/").get_data(as_text=True))
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        headers = {"X-CSRF-Token": self.csrf, **kwargs.pop("headers", {})}
+        return self.client.post(path, json=json, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def user(client):
+    return LoggedIn(client)

@@ -1,0 +1,121 @@
+"""PIN login, cookie, CSRF, rate limit and lockout, and that nothing is open without login."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from appliance.panel.pin_store import PinStore, panel_files
+
+from .conftest import PIN, csrf_from, log_in
+from .url_walk import requests_for_every_route
+
+
+def test_pin_is_stored_as_scrypt_hash_in_a_private_file(pin_store):
+    text = pin_store.path.read_text()
+    assert PIN not in text
+    assert '"scheme": "scrypt"' in text
+    assert stat.S_IMODE(os.stat(pin_store.path).st_mode) == 0o600
+    assert pin_store.verify(PIN)
+    assert not pin_store.verify("135791")
+
+
+def test_device_secret_is_made_once_private_and_reused(make_app, data_dir):
+    first = make_app().config["SECRET_KEY"]
+    secret_path = panel_files(data_dir)[1]
+    assert stat.S_IMODE(os.stat(secret_path).st_mode) == 0o600
+    assert make_app().config["SECRET_KEY"] == first
+    assert len(first) >= 32
+
+
+def test_right_pin_logs_in_with_a_strict_http_only_cookie(client, audit_events):
+    response = log_in(client)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert client.get("/").status_code == 200
+    assert ("panel.login", {"client": "127.0.0.1"}) in audit_events
+
+
+def test_wrong_pin_is_refused_and_audited(client, audit_events):
+    response = log_in(client, pin="111111")
+    assert response.status_code == 401
+    assert "not right" in response.get_data(as_text=True)
+    assert client.get("/api/status").status_code == 401
+    assert audit_events[-1][0] == "panel.login_failed"
+
+
+def test_login_without_csrf_token_is_refused(client):
+    client.get("/login")
+    response = client.post("/login", data={"pin": PIN})
+    assert response.status_code == 403
+    assert client.get("/api/status").status_code == 401
+
+
+def test_five_failures_a_minute_lock_the_address_out_with_growing_lockouts(
+    client, app, login_clock, audit_events
+):
+    for _ in range(4):
+        assert log_in(client, pin="000000").status_code == 401
+    assert log_in(client, pin="000000").status_code == 429
+    # Locked: even the right PIN is refused, and the refusal is audited.
+    assert log_in(client).status_code == 429
+    assert audit_events[-1][0] == "panel.login_refused_locked"
+    # Another phone is not locked out.
+    other = app.test_client()
+    assert log_in(other, environ_base={"REMOTE_ADDR": "10.42.0.7"}).status_code == 302
+    login_clock.now += 61
+    for _ in range(5):
+        log_in(client, pin="000000")
+    assert audit_events[-1][1]["lockout_s"] == 120.0
+    login_clock.now += 119
+    assert log_in(client).status_code == 429
+    login_clock.now += 2
+    assert log_in(client).status_code == 302
+
+
+def test_failures_spread_over_more_than_a_minute_do_not_lock(client, login_clock):
+    for _ in range(8):
+        assert log_in(client, pin="000000").status_code == 401
+        login_clock.now += 20
+    assert log_in(client).status_code == 302
+
+
+def test_setting_a_new_pin_logs_everyone_out(user, pin_store):
+    assert user.get("/api/status").status_code == 200
+    PinStore(pin_store.path).set("97531864")
+    assert user.get("/api/status").status_code == 401
+
+
+def test_logout_ends_the_login(user):
+    response = user.client.post("/logout", data={"csrf_token": user.csrf})
+    assert response.status_code == 302
+    assert user.get("/api/status").status_code == 401
+
+
+def test_every_route_but_login_and_static_refuses_without_login(app, client, controller):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    checked = 0
+    for method, url, rule in requests_for_every_route(app, session_id="20261125-210000-abcd"):
+        if rule.endpoint in ("auth.login_form", "auth.login", "static", "auth.logout"):
+            continue
+        response = client.open(url, method=method, json={}, headers={"X-CSRF-Token": token})
+        assert response.status_code in (401, 302), (method, url, response.status_code)
+        if response.status_code == 302:
+            assert response.headers["Location"].endswith("/login")
+        checked += 1
+    assert checked >= 10
+    assert controller.calls == []
+
+
+@pytest.mark.parametrize("token", [None, "forged-token"])
+def test_state_change_without_the_csrf_token_is_refused(user, controller, token):
+    headers = {} if token is None else {"X-CSRF-Token": token}
+    response = user.client.post("/api/start", json={}, headers=headers)
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "csrf"
+    assert controller.calls == []
