@@ -59,17 +59,26 @@ def _is_session_dir(path: Path) -> bool:
     )
 
 
+def stick_root(source: Path) -> Path:
+    """The folder holding VIG-EXPORT when `source` lies inside one (the stick), else `source`."""
+    resolved = source.resolve()
+    for folder in (resolved, *resolved.parents):
+        if folder.name == EXPORT_DIR_NAME:
+            return folder.parent
+    return resolved
+
+
 def find_sessions(source: Path) -> tuple[list[SessionSource], Path]:
-    """The sessions under `source`, oldest first, and the root of what was pointed at."""
+    """The sessions under `source`, oldest first, and the stick (or folder) they are on."""
     if not source.is_dir():
         raise NothingToUnpack(f"{source} is not a folder.")
     if _is_session_dir(source):
-        return [_load(source)], source
+        return [_load(source)], stick_root(source)
     export_dir = source / EXPORT_DIR_NAME if (source / EXPORT_DIR_NAME).is_dir() else source
     sessions = [_load(p) for p in sorted(export_dir.iterdir()) if _is_session_dir(p)]
     if not sessions:
         raise NothingToUnpack(f"No exported session was found in {source}.")
-    return sessions, source
+    return sessions, stick_root(source)
 
 
 def _load(directory: Path) -> SessionSource:
