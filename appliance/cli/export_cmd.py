@@ -11,6 +11,7 @@ import socket
 import sys
 from pathlib import Path
 
+from ..export.errors import NotAFolder
 from ..export.exporter import Exporter
 from ..export.progress import ExportProgress
 from ..export.stick import FolderStick
@@ -42,7 +43,10 @@ def _print_progress(update: ExportProgress) -> None:
 
 def run(ctx: CliContext, args: argparse.Namespace) -> int:
     target = Path(args.to).expanduser()
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NotAFolder(f"Cannot use {target} as the export folder: {exc.strerror}.") from exc
     vault = Vault(ctx.data_dir, ctx.config.storage, ctx.config.recording)
     exporter = Exporter(vault, device_name=socket.gethostname())
     result = exporter.export(FolderStick(target), progress=_print_progress)

@@ -94,3 +94,10 @@ class StickCommandFailed(ExportError, OSError):
 
     code = "export.stick_command"
     hint = "Wait a moment and plug the stick in again; if it keeps failing, use another stick."
+
+
+class NotAFolder(ExportError, NotADirectoryError):
+    """The export target is not a folder."""
+
+    code = "export.not_a_folder"
+    hint = "Give a folder (it is created if it does not exist yet)."

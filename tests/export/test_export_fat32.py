@@ -41,7 +41,9 @@ def test_read_only_stick_is_refused_and_nothing_deleted(recorded, tmp_path):
     image = tmp_path / "stick.img"
     make_fat32(image)
     ids = sorted(s.id for s in recorded.vault.list_sessions())
-    with mounted_fat(image, tmp_path / "mnt", read_only=True) as root:
-        with pytest.raises(StickReadOnly):
-            Exporter(recorded.vault, device_name="vig").export(FolderStick(root))
+    with (
+        mounted_fat(image, tmp_path / "mnt", read_only=True) as root,
+        pytest.raises(StickReadOnly),
+    ):
+        Exporter(recorded.vault, device_name="vig").export(FolderStick(root))
     assert sorted(s.id for s in recorded.vault.list_sessions()) == ids

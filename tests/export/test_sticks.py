@@ -70,7 +70,7 @@ def variant(kind, data):
 
 
 def ay(text):
-    return list(text.encode()) + [0]
+    return [*text.encode(), 0]
 
 
 def managed_objects(mounted=False):
