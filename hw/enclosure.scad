@@ -1,7 +1,7 @@
 // VIG appliance enclosure (OpenSCAD, parametric).
 //
-//   openscad -D 'board="pi5"' -D 'part="box"' -o box.stl hw/enclosure.scad
-//   openscad -D 'board="pi5"' -D 'part="lid"' -o lid.stl hw/enclosure.scad
+//   openscad -D 'part="box"' -o box.stl hw/enclosure.scad
+//   openscad -D 'part="lid"' -o lid.stl hw/enclosure.scad
 //
 // The board lies flat on standoffs; its USB/Ethernet end faces the right wall (stick and
 // microphone), its USB-C power edge faces the back. The camera sits behind a window in
@@ -9,7 +9,8 @@
 // a 1/4"-20 heat-set insert for a tripod, under the centre of mass.
 // All sizes in mm.
 
-board = "pi5";          // "pi5" or "pi4": same footprint, different port positions
+// A Pi 4 B and a Pi 5 share the footprint, the mounting holes, the USB-C position and the
+// USB/Ethernet end (the cut-out spans both layouts), so one box fits either.
 part = "box";           // "box", "lid" or "both" (preview)
 
 // --- board (Raspberry Pi 4 / 5 mechanical drawings) ---
@@ -31,7 +32,7 @@ inner = [pcb[0] + 2 * clearance + cam_space, pcb[1] + 2 * clearance,
 outer = [inner[0] + 2 * wall, inner[1] + 2 * wall, inner[2] + floor_t];
 corner_r = 4;
 
-// --- camera (Camera Module 3: 25 x 24 mm board, holes 21 x 12.5, lens 9.4 from bottom edge) ---
+// --- camera (Camera Module 3: 25 x 24 mm board, holes 21 x 12.5 apart, lens 9.5 below the top edge) ---
 cam_board = [25, 24];
 cam_holes = [[2, 2], [23, 2], [2, 14.5], [23, 14.5]];
 cam_lens = [12.5, 14.5];  // lens centre on the camera board
@@ -44,7 +45,7 @@ led_d = 8.1;              // 5 mm LED in a panel clip
 control_y = outer[1] / 2;
 
 // --- ports (on the board's own coordinates, x along the 85 mm edge) ---
-usb_c = board == "pi5" ? [11.2, 9.5, 3.6] : [3.5 + 7.7, 9.5, 3.6];   // centre x, width, height
+usb_c = [11.2, 9.5, 3.6];     // centre x, width, height
 usb_block = [21, 48, 16];     // the USB-A + Ethernet end: y span, z height
 sd_slot = [12, 3];            // microSD at the short edge opposite the USB end
 
@@ -73,9 +74,9 @@ module box() {
             for (h = pcb_holes)
                 translate([board_origin[0] + h[0], board_origin[1] + h[1], 0])
                     cylinder(d = standoff_d, h = floor_t + standoff_h);
-            // camera standoffs, camera facing the front wall (x = 0)
+            // camera standoffs on the front wall; the camera faces out through the window
             for (h = cam_holes)
-                translate([wall + 4, wall + (inner[1] - cam_board[0]) / 2 + h[0],
+                translate([wall - 0.01, wall + (inner[1] - cam_board[0]) / 2 + h[0],
                            cam_centre_z - cam_lens[1] + h[1]])
                     rotate([0, 90, 0]) cylinder(d = 4.5, h = 4);
             // tripod boss
@@ -112,7 +113,7 @@ module lid() {
     difference() {
         union() {
             rounded_box([outer[0], outer[1], lid_t], corner_r);
-            translate([wall + 0.3, wall + 0.3, lid_t])
+            translate([wall + 0.3, wall + 0.3, lid_t - 0.01])
                 difference() {
                     rounded_box([inner[0] - 0.6, inner[1] - 0.6, 3], corner_r - wall / 2);
                     translate([lip, lip, -0.01])
