@@ -64,7 +64,8 @@ class PictureClockResampler:
     def push(self, block: AudioBlock) -> list[tuple[int, np.ndarray]]:
         """Feed one block; returns (first timeline sample, mono float32 samples) runs."""
         mono = np.asarray(block.samples, np.float32)
-        mono = mono.mean(axis=1) if mono.ndim == 2 else mono
+        if mono.ndim == 2:
+            mono = mono[:, 0] if mono.shape[1] == 1 else mono.mean(axis=1)
         out: list[tuple[int, np.ndarray]] = []
         if self._next_out is None:
             self._start(block, len(mono))
