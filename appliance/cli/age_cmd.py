@@ -177,6 +177,16 @@ def _open_output(path: str | None, *, binary_ok_on_tty: bool) -> Iterator[Binary
         yield handle
 
 
+def _refuse_overwriting_the_input(args: argparse.Namespace) -> None:
+    """Opening the output truncates it: if it is the input, the data would be lost."""
+    paths = (args.input, args.output)
+    if any(path in (None, "-") for path in paths) or not os.path.exists(args.output):
+        return
+    with contextlib.suppress(OSError):
+        if os.path.samefile(*paths):
+            raise AgeCommandError("the output file is the input file; choose another -o")
+
+
 def _copy(source: BinaryIO, writer: AgeWriter) -> None:
     while True:
         try:
@@ -189,6 +199,7 @@ def _copy(source: BinaryIO, writer: AgeWriter) -> None:
 
 
 def run_encrypt(ctx: CliContext, args: argparse.Namespace) -> int:
+    _refuse_overwriting_the_input(args)
     recipients = _recipients(args)
     with (
         _open_input(args.input) as source,
@@ -230,6 +241,7 @@ def _decrypt_identities(args: argparse.Namespace) -> list:
 
 
 def run_decrypt(ctx: CliContext, args: argparse.Namespace) -> int:
+    _refuse_overwriting_the_input(args)
     identities = _decrypt_identities(args)
     with _open_input(args.input) as source:
         if args.salvage:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from appliance.cli import age_cmd, main
-from appliance.vault.age import CHUNK_SIZE, AgeWriter, ScryptRecipient, encrypt_bytes
+from appliance.vault.age import CHUNK_SIZE, AgeWriter, ScryptRecipient, decrypt_bytes, encrypt_bytes
 from tests.tooling import require_tool
 
 from .tty import run_with_terminal
@@ -77,11 +77,30 @@ def test_failures_exit_1_with_a_reason(tmp_path, key, key_file, capsysbinary):
         ["age", "decrypt", "-i", str(key_file), str(tmp_path / "missing.age")],
         ["age", "encrypt", "-r", str(key), str(tmp_path / "f.age")],
         ["age", "encrypt", "-r", "age1notakey", str(tmp_path / "f.age")],
+        [
+            "age",
+            "encrypt",
+            "-r",
+            str(key.recipient),
+            "-o",
+            str(tmp_path / "f.age"),
+            str(tmp_path / "f.age"),
+        ],
+        [
+            "age",
+            "decrypt",
+            "-i",
+            str(key_file),
+            "-o",
+            str(tmp_path / "f.age"),
+            str(tmp_path / "f.age"),
+        ],
     ]
     for argv in cases:
         assert main(argv) == 1, argv
         captured = capsysbinary.readouterr()
         assert captured.err.startswith(b"vig-appliance: ") and captured.out == b""
+    assert decrypt_bytes((tmp_path / "f.age").read_bytes(), [key]) == b"secret"
 
 
 def test_passphrase_round_trip(tmp_path, capsysbinary, passphrases):
