@@ -23,8 +23,8 @@ FAST_BLINK_SECONDS = 0.1
 MARK_BLINK_STEP_SECONDS = 0.1
 #: A one-off error (e.g. a refused start) is shown this long; the `error` state until it ends.
 ERROR_SHOW_SECONDS = 5.0
-#: Export phases after which the stick may be pulled out.
-SAFE_TO_REMOVE_PHASES = frozenset({"safe-to-remove", "safe_to_remove", "done", "complete"})
+#: The export phase after which the stick may be pulled out (appliance.export.progress).
+SAFE_TO_REMOVE_PHASES = frozenset({"safe-to-remove"})
 IDLE_POLL_SECONDS = 0.5
 
 

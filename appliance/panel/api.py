@@ -46,7 +46,12 @@ def _clock_info(status: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sessions(status: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{k: s.get(k) for k in SESSION_FIELDS} for s in status.get("sessions", [])]
+    """The sessions on the card, newest first, with only what the list shows."""
+    listed = status.get("sessions")
+    if listed is None:
+        listed = [info.to_dict() for info in parts().controller.vault.list_sessions()]
+    rows = [{k: s.get(k) for k in SESSION_FIELDS} for s in listed]
+    return sorted(rows, key=lambda row: row["id"] or "", reverse=True)
 
 
 def snapshot() -> dict[str, Any]:
@@ -71,7 +76,7 @@ def status():
 
 @bp.get("/sessions")
 def sessions():
-    return jsonify(sessions=_sessions(parts().controller.status()))
+    return jsonify(sessions=_sessions({}))
 
 
 @bp.post("/start")

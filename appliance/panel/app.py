@@ -113,11 +113,8 @@ def _security_headers(response):
 
 
 def status_for(exc: ApplianceError) -> int:
-    """HTTP status by the built-in an error resembles (never by its text)."""
-    if isinstance(exc, ValueError | LookupError):
-        return 400
-    if isinstance(exc, RuntimeError):
-        return 409
+    """HTTP status by the built-in an error resembles (never by its text): a refused
+    command or bad input is 400 with the reason in plain words; a failing device is 503."""
     if isinstance(exc, OSError):
         return 503
     return 400

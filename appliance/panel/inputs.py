@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import Request
 
+from ..inputs import CASE_CODE
 from ..tags import MARK_TAGS, MAX_NOTE_LENGTH
 from .errors import BadRequest
 
-CASE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 SESSION_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 MAX_BODY_BYTES = 4096
 #: A phone claiming a time outside these years is wrong, not early or late.

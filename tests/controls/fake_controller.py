@@ -60,11 +60,30 @@ def tiny_jpeg(level: int) -> bytes:
     return b"".join(bytes(p) for p in [*encoder.encode(frame), *encoder.encode(None)])
 
 
+class FakeSessionInfo:
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self._fields = dict(fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self._fields)
+
+
+class FakeVault:
+    """Only what front ends read through the controller: the list of sessions."""
+
+    def __init__(self, controller: FakeController) -> None:
+        self._controller = controller
+
+    def list_sessions(self) -> list[FakeSessionInfo]:
+        return [FakeSessionInfo(s) for s in self._controller.sessions.values()]
+
+
 class FakeController:
     def __init__(self, clock: Any = None, *, wall_clock=time.time) -> None:
         self.clock = clock or MonotonicTestClock()
         self.wall_clock = wall_clock
         self.events = EventBus()
+        self.vault = FakeVault(self)
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.state = "idle"
         self.session: str | None = None
@@ -160,7 +179,6 @@ class FakeController:
                 "storage_bytes": 40 * 1024**3,
                 "error": None,
                 "time_source": self.time_source,
-                "sessions": [dict(s) for s in self.sessions.values()],
             }
 
     def preview_jpeg(self) -> bytes | None:

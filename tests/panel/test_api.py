@@ -120,11 +120,11 @@ def test_deleting_an_unknown_or_the_recording_session_is_refused(user, controlle
 
 def test_refused_command_passes_the_controllers_plain_message(user, controller):
     response = user.post("/api/stop")
-    assert response.status_code == 409
+    assert response.status_code == 400
     assert error_of(response)["code"] == "not-recording"
     controller.start()
     response = user.post("/api/start", json={})
-    assert response.status_code == 409
+    assert response.status_code == 400
     assert error_of(response)["code"] == "already-recording"
 
 
