@@ -77,7 +77,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     enc = actions.add_parser("encrypt", help="encrypt to recipients or a passphrase")
     enc.add_argument("-r", "--recipient", action="append", default=[], help="age1… public key")
-    enc.add_argument("-R", "--recipients-file", action="append", default=[], metavar="FILE")
+    enc.add_argument(
+        "-R",
+        "--recipients-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="file of recipients, one a line (# comments)",
+    )
     enc.add_argument("-p", "--passphrase", action="store_true", help="encrypt to a passphrase")
     enc.add_argument("-a", "--armor", action="store_true", help="PEM-style text output")
     enc.add_argument("-o", "--output", metavar="OUT", help="output file (default stdout)")
@@ -85,7 +92,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     enc.set_defaults(handler=run_encrypt)
 
     dec = actions.add_parser("decrypt", help="decrypt with identity files or a passphrase")
-    dec.add_argument("-i", "--identity", action="append", default=[], metavar="FILE")
+    dec.add_argument(
+        "-i",
+        "--identity",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="identity file (AGE-SECRET-KEY-1…), plain or passphrase-protected",
+    )
     dec.add_argument("-p", "--passphrase", action="store_true", help="ask for a passphrase")
     dec.add_argument(
         "--salvage",
