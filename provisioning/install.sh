@@ -69,7 +69,7 @@ AP_ADDRESS="10.42.0.1/24"
 PANEL_PORT=8080
 DATA_LABEL="vig-data"
 PACKAGES=(python3-picamera2 python3-gpiozero python3-lgpio python3-venv libportaudio2
-          network-manager dnsmasq-base avahi-daemon udisks2 polkitd age iw)
+          network-manager dnsmasq-base avahi-daemon udisks2 polkitd age iw python3-segno)
 ENABLED_UNITS=(vig-appliance.service NetworkManager.service avahi-daemon.service)
 
 CHANGES=0
@@ -579,7 +579,7 @@ finish() {
     if live; then run systemctl restart vig-appliance.service; fi
     printf 'install.sh: %d changes made. Panel: http://%s.local:%s/ (or http://%s:%s/) on Wi-Fi %s.\n' \
       "$CHANGES" "$HOST_NAME" "$PANEL_PORT" "${AP_ADDRESS%/*}" "$PANEL_PORT" "$SSID"
-    printf 'install.sh: label with the Wi-Fi QR code: sudo %s/provisioning/make-label.py --nmconnection /etc/NetworkManager/system-connections/%s.nmconnection --url http://%s.local:%s/ -o label.svg\n' \
+    printf 'install.sh: label with the Wi-Fi QR code: sudo python3 %s/provisioning/make-label.py --nmconnection /etc/NetworkManager/system-connections/%s.nmconnection --url http://%s.local:%s/ -o label.svg\n' \
       "$SOURCE" "$AP_CONNECTION" "$HOST_NAME" "$PANEL_PORT"
   fi
 }
