@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .copier import SessionCopier
 from .errors import (
     ConflictingFile,
     ExportError,
@@ -47,24 +48,16 @@ from .progress import (
     DELETING,
     FINISHING,
     SAFE_TO_REMOVE,
-    VERIFYING,
     ProgressCallback,
     ProgressTracker,
 )
 from .stick import Stick
-from .stickfs import COPY_BLOCK, StickDir, StickIO
+from .stickfs import StickDir, StickIO
 
 EXPORTABLE_STATES = frozenset({"complete", "interrupted", "exported"})
 WRITE_PROBE = ".vig-write-probe"
 DELETE_REASON = "exported"
 _SESSION_FAILURES = (ConflictingFile, UnsafeStickEntry, VerifyFailed, NotFatSafe)
-
-
-class SourceMismatch(VerifyFailed):
-    """A file on the appliance no longer matches the hash recorded when it was written."""
-
-    code = "export.source_mismatch"
-    hint = "The session was kept on the appliance; export it again, and report it if it repeats."
 
 
 @dataclass
@@ -184,7 +177,7 @@ class Exporter:
     def _check_writable(self, root: StickDir) -> None:
         written = root.write_file(WRITE_PROBE, iter([b"vig", b""]).__next__, lambda n: None)
         os.unlink(WRITE_PROBE, dir_fd=root.fd)
-        if written.size != 3:
+        if written != 3:
             raise StickWriteFailed("The USB stick did not take a small test file.")
 
     def _exportable_sessions(self, result: ExportResult) -> list[Any]:
@@ -244,9 +237,7 @@ class Exporter:
         source_dir = Path(info.directory)
         tracker.enter(COPYING, info.id)
         with export_dir.subdir(info.id, create=True) as session_dir:
-            for record in info.files:
-                result.bytes_copied += self._put_file(session_dir, source_dir, record, tracker)
-                tracker.file_done()
+            result.bytes_copied += SessionCopier(session_dir, source_dir, tracker).copy(info.files)
             manifest = self._manifest(info)
             self._put_small(session_dir, MANIFEST_NAME, manifest.to_json(), result, manifest)
             session_dir.fsync()
@@ -256,36 +247,6 @@ class Exporter:
         tracker.enter(DELETING, info.id)
         self._forget(info, stick)
         result.exported.append(info.id)
-
-    def _put_file(
-        self, session_dir: StickDir, source_dir: Path, record: Any, tracker: ProgressTracker
-    ) -> int:
-        """Copy one ciphertext file (or recognise it already there); returns bytes written."""
-        name, where = record.name, session_dir.describe(record.name)
-        existing = session_dir.regular_file(name)
-        if existing is not None and existing.st_size != record.size:
-            raise ConflictingFile(f"{where} already exists on the stick with different content.")
-        copied = 0
-        if existing is None:
-            tracker.enter(COPYING, tracker.session)
-            with open(source_dir / name, "rb") as source:
-                written = session_dir.write_file(
-                    name, lambda: source.read(COPY_BLOCK), tracker.add_bytes
-                )
-            if (written.size, written.sha256) != (record.size, record.sha256):
-                raise SourceMismatch(
-                    f"The appliance's copy of {name} does not match the hash recorded for it."
-                )
-            copied = written.size
-        else:
-            tracker.add_bytes(record.size)
-        tracker.enter(VERIFYING, tracker.session)
-        back = session_dir.read_back(name, tracker.add_bytes)
-        if (back.size, back.sha256) != (record.size, record.sha256):
-            if existing is not None:
-                raise ConflictingFile(f"{where} already exists on the stick, different.")
-            raise VerifyFailed(f"{where} reads back differently from what was written.")
-        return copied
 
     def _put_small(
         self,

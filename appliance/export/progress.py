@@ -6,6 +6,7 @@ byte updates are thinned out while phase and file changes always go through.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -48,6 +49,7 @@ class ProgressTracker:
         self._min_interval = min_interval
         self._clock = clock
         self._last_sent = float("-inf")
+        self._lock = threading.Lock()
         self.phase = CHECKING
         self.session: str | None = None
         self.bytes_done = self.bytes_total = self.files_done = self.files_total = 0
@@ -61,11 +63,14 @@ class ProgressTracker:
         self._send(force=True)
 
     def add_bytes(self, count: int) -> None:
-        self.bytes_done += count
+        """Called by the copying and the verifying thread alike."""
+        with self._lock:
+            self.bytes_done += count
         self._send(force=False)
 
     def file_done(self) -> None:
-        self.files_done += 1
+        with self._lock:
+            self.files_done += 1
         self._send(force=True)
 
     def snapshot(self) -> ExportProgress:
@@ -77,7 +82,10 @@ class ProgressTracker:
     def _send(self, *, force: bool) -> None:
         if self._callback is None:
             return
-        now = self._clock()
-        if force or now - self._last_sent >= self._min_interval:
+        with self._lock:
+            now = self._clock()
+            if not force and now - self._last_sent < self._min_interval:
+                return
             self._last_sent = now
-            self._callback(self.snapshot())
+            update = self.snapshot()
+        self._callback(update)

@@ -145,19 +145,18 @@ class StickDir:
 
     def write_file(
         self, name: str, chunks: Callable[[], bytes], progress: ProgressFn
-    ) -> WrittenFile:
+    ) -> int:
         """Write `name` from a chunk source (empty bytes = end): temp, fsync, rename, fsync dir.
 
-        Returns the size and sha256 of the bytes handed to the stick.
+        Returns the number of bytes handed to the stick. Nothing is hashed here: what counts
+        is what reads back (`read_back`), compared with the hash recorded at recording time.
         """
         temp = name + TEMP_SUFFIX
         self.remove_stale_temp(name)
         fd = os.open(temp, _NEW_FILE_FLAGS, 0o644, dir_fd=self.fd)
-        digest = hashlib.sha256()
         size = 0
         try:
             while chunk := chunks():
-                digest.update(chunk)
                 view = memoryview(chunk)
                 while view:
                     written = self.io.write(fd, view)
@@ -170,11 +169,16 @@ class StickDir:
             os.close(fd)
         os.rename(temp, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
         self.io.fsync(self.fd)
-        return WrittenFile(size, digest.hexdigest())
+        return size
 
     def read_back(self, name: str, progress: ProgressFn) -> WrittenFile:
         """Hash the file as the stick holds it: cached pages dropped before reading."""
-        fd = os.open(name, _READ_FLAGS, dir_fd=self.fd)
+        try:
+            fd = os.open(name, _READ_FLAGS, dir_fd=self.fd)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UnsafeStickEntry(f"{self.describe(name)} on the stick is a link.") from exc
+            raise
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise UnsafeStickEntry(f"{self.describe(name)} on the stick is not a file.")

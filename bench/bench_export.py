@@ -1,0 +1,130 @@
+"""Benchmark: export (copy + fsync + read back past the page cache + manifest + delete)
+against `cp -r` + `sync` of the same files to the same target filesystem, in one run.
+
+A vault is filled with sessions whose parts hold random bytes (the exporter never looks
+inside). Before each run the source files' cached pages are dropped, so both read the SD
+card side alike. The baseline copies the same session folders with `cp -r` and then runs
+`sync`; the exporter then exports them into a fresh folder on the same filesystem.
+
+Prints MB/s for both and the ratio export / baseline (goal ≥ 0.8×).
+
+    .venv/bin/python bench/bench_export.py [--mib 256] [--sessions 2] [--dir DIR] [--fat32]
+
+--fat32 targets a FAT32 image (mkfs.vfat, mounted with fusefat) instead of DIR: both the
+baseline and the export write there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from appliance.export.exporter import Exporter  # noqa: E402
+from appliance.export.stick import FolderStick  # noqa: E402
+from tests.export.conftest import SteppingClock  # noqa: E402
+from tests.export.sessions import new_vault  # noqa: E402
+
+PART_BYTES = 32 * 1024 * 1024
+BLOCK = 1024 * 1024
+
+
+def fill_vault(data_dir: Path, total_mib: int, sessions: int):
+    vault, _ = new_vault(data_dir, SteppingClock())
+    per_session = total_mib * 1024 * 1024 // sessions
+    random_block = os.urandom(BLOCK)
+    for _ in range(sessions):
+        session = vault.create_session({"case_code": "BENCH"})
+        left = per_session
+        while left > 0:
+            part = session.open_part()
+            size = min(PART_BYTES, left)
+            for _ in range(size // BLOCK):
+                part.write(random_block)
+            part.close()
+            left -= size
+        session.finish("complete", None, duration_s=60.0)
+    return vault
+
+
+def drop_cached(paths: list[Path]) -> None:
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def bench(target_root: Path, data_dir: Path, total_mib: int, sessions: int) -> None:
+    vault = fill_vault(data_dir, total_mib, sessions)
+    infos = vault.list_sessions()
+    files = [i.directory / f.name for i in infos for f in i.files]
+    total = sum(f.size for i in infos for f in i.files)
+
+    drop_cached(files)
+    baseline_dir = target_root / "cp"
+    baseline_dir.mkdir()
+    start = time.perf_counter()
+    subprocess.run(["cp", "-r", *[str(i.directory) for i in infos], str(baseline_dir)],
+                   check=True)
+    subprocess.run(["sync"], check=True)
+    baseline = time.perf_counter() - start
+    shutil.rmtree(baseline_dir)
+    subprocess.run(["sync"], check=True)
+
+    drop_cached(files)
+    stick = target_root / "stick"
+    stick.mkdir()
+    start = time.perf_counter()
+    result = Exporter(vault, device_name="bench").export(FolderStick(stick))
+    exported = time.perf_counter() - start
+    assert len(result.exported) == sessions, result.summary()
+
+    mb = total / 1e6
+    print(f"data: {sessions} session(s), {mb:.0f} MB in {len(files)} files, target {target_root}")
+    print(f"cp -r + sync:                 {baseline:7.2f} s  {mb / baseline:8.1f} MB/s")
+    print(f"export (write+fsync+verify):  {exported:7.2f} s  {mb / exported:8.1f} MB/s")
+    print(f"ratio export/baseline throughput: {baseline / exported:.2f}x (goal >= 0.8x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mib", type=int, default=256)
+    parser.add_argument("--sessions", type=int, default=2)
+    parser.add_argument("--dir", help="where the data dir and target go (default: a temp dir)")
+    parser.add_argument("--fat32", action="store_true", help="target a fusefat FAT32 image")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        base = Path(tmp)
+        if not args.fat32:
+            target = base / "target"
+            target.mkdir()
+            bench(target, base / "data", args.mib, args.sessions)
+            return
+        image = base / "stick.img"
+        with open(image, "wb") as fh:
+            fh.truncate((2 * args.mib + 64) * 1024 * 1024)
+        subprocess.run(["mkfs.vfat", "-F", "32", str(image)], check=True, capture_output=True)
+        mount = base / "mnt"
+        mount.mkdir()
+        subprocess.run(["fusefat", "-o", "rw+", str(image), str(mount)], check=True,
+                       capture_output=True)
+        try:
+            while not os.path.ismount(mount):
+                time.sleep(0.05)
+            bench(mount, base / "data", args.mib, args.sessions)
+        finally:
+            subprocess.run([shutil.which("fusermount3") or "fusermount", "-u", str(mount)],
+                           check=True)
+
+
+if __name__ == "__main__":
+    main()
