@@ -11,7 +11,7 @@ from appliance.panel.streams import jpeg_size
 from tests.controls.conftest import wait_until
 from tests.controls.real_appliance import start_real_appliance
 
-from .conftest import LoggedIn
+from .conftest import log_in
 
 
 @pytest.fixture
@@ -106,8 +106,6 @@ def test_phone_time_becomes_the_time_source(user, appliance):
 
 
 def test_failed_logins_go_to_the_vaults_audit_log_by_default(make_app, appliance):
-    from .conftest import log_in
-
     client = make_app(audit=None).test_client()
     assert log_in(client, pin="999999").status_code == 401
     entries = appliance.parts.vault.audit.entries()
