@@ -19,6 +19,9 @@ from .export.exporter import Exporter
 from .export.stick import FolderStickFinder
 from .recording.recorder import Recorder
 from .sources import MonotonicClock, SyntheticCamera, SyntheticMicrophone, VirtualClock
+from .sources.adapter_errors import CameraNotFound, HardwareLibraryMissing, MicrophoneNotFound
+from .sources.picamera2_camera import Picamera2Camera
+from .sources.sounddevice_microphone import SounddeviceMicrophone
 from .sources.types import Camera, Microphone
 from .vault.store import Vault
 
@@ -51,9 +54,24 @@ def build_simulated_sources(config: Config, clock: Any) -> tuple[Camera, Microph
 
 
 def build_real_sources(config: Config, clock: Any) -> tuple[Camera, Microphone]:
-    raise HardwareUnavailable(
-        "The Pi camera and microphone adapters are not available on this machine."
+    """The Pi's camera and microphone; `HardwareUnavailable` says plainly what is missing."""
+    rec = config.recording
+    camera = Picamera2Camera(
+        clock, rec.width, rec.height, rec.fps, rec.bitrate,
+        preview_width=config.panel.preview_max_width,
     )
+    microphone = SounddeviceMicrophone(
+        clock,
+        sample_rate=rec.audio_sample_rate,
+        channels=config.audio.channels,
+        device_substring=config.audio.device,
+    )
+    try:
+        camera.check_present()
+        microphone.input_device()
+    except (HardwareLibraryMissing, CameraNotFound, MicrophoneNotFound) as exc:
+        raise HardwareUnavailable(exc.user_message()) from exc
+    return camera, microphone
 
 
 def build_stick_finder(config: Config, *, simulate: bool, usb_dir: Path | None) -> Any:

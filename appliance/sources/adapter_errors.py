@@ -1,0 +1,26 @@
+"""What the real Pi adapters (picamera2, sounddevice) can report, as typed errors."""
+
+from __future__ import annotations
+
+from .errors import SourceError
+
+
+class CameraNotFound(SourceError, LookupError):
+    """libcamera sees no camera attached to this machine."""
+
+    code = "camera_not_found"
+    hint = "Check the camera ribbon cable (contacts facing the right way) and restart."
+
+
+class MicrophoneNotFound(SourceError, LookupError):
+    """No sound input device matches the configured name."""
+
+    code = "microphone_not_found"
+    hint = "Plug in the USB microphone, or set [audio] device to part of its name."
+
+
+class HardwareLibraryMissing(SourceError, ImportError):
+    """A library the Pi adapters need (picamera2, sounddevice) is not installed."""
+
+    code = "hardware_library_missing"
+    hint = "On the Pi, run the provisioning script again; on a laptop, use --simulate."

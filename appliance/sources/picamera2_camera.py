@@ -1,0 +1,319 @@
+"""The Pi camera through picamera2: H.264 from the Pi's encoder, stamped on the shared clock.
+
+Written against picamera2 0.3.36 (raspberrypi/picamera2 3e6dff0, May 2026):
+- `Output.outputframe(frame, keyframe=True, timestamp=None, packet=None, audio=False)`;
+  encoders call it positionally (the V4L2 encoder passes only the first three).
+- `timestamp` is in µs since the first frame: `Encoder._timestamp` keeps the first frame's
+  SensorTimestamp (ns) // 1000 in `encoder.firsttimestamp` (µs) and subtracts it. So a
+  frame's sensor time is `(timestamp + encoder.firsttimestamp) / 1e6` s on CLOCK_MONOTONIC.
+  The libav encoder's packet pts is that same number (its time base is 1/1e6).
+- `picamera2.encoders.H264Encoder` is the V4L2 hardware encoder on a Pi 4 (VC4) and an
+  alias of `LibavH264Encoder` (libx264 through PyAV) on a Pi 5, whose `__init__` takes only
+  bitrate, repeat, iperiod, framerate, qp, profile; so only those (minus qp) are passed.
+  On the libav encoder no profile is asked for: "high" would switch x264 from its
+  "ultrafast" to its "superfast" preset, too slow for 1080p30 on the Pi 5's CPU.
+- `force_key_frame()` exists since picamera2 0.3.31 (picamera2 PR #1317).
+
+PyAV on the Pi: picamera2 (apt) imports `av` lazily in encoders/libav_h264_encoder.py,
+encoders/libav_mjpeg_encoder.py, outputs/pyavoutput.py and, for audio only,
+encoders/encoder.py; in the appliance's venv (system site packages) that `av` is PyAV >= 18
+from pip. Each call they make was tried against PyAV 18.1:
+- fine: av.open(..., format="null"); add_stream(codec, rate=, width=, height=, pix_fmt=) and
+  add_stream(codec_name="aac"); stream width/height/pix_fmt/profile setters and `profiles`;
+  codec_context thread_count, thread_type = ThreadType.FRAME, bit_rate, gop_size, qmin,
+  qmax, options[...], color_range, time_base; VideoFrame.from_numpy_buffer(a, format=,
+  width=); frame.pts; bytes(packet), packet.pts/is_keyframe; av.Packet(bytes) and
+  av.Packet(packet); packet dts/pts/time_base/is_keyframe/stream setters; container.mux.
+- broken: `frame.pict_type = "I"` (LibavH264Encoder._encode, after force_key_frame) raises
+  TypeError, since PictureType became an IntEnum in PyAV 14 (PyAV PR #1634). On the
+  camera's request thread that would lose the request and the encode. So on the libav
+  encoder this adapter forces keyframes only if the installed PyAV takes the string, and
+  otherwise relies on the one-second GOP (iperiod = fps): a part then starts at most 1 s
+  later than asked.
+- renamed: `Flags.GLOBAL_HEADER` is `Flags.global_header` (only reached with repeat=False,
+  never passed here); `Flags.QSCALE` is `Flags.qscale` (picamera2 tries both).
+- encoders/encoder.py's audio thread uses `threading.Event.isSet()` (deprecated alias,
+  still present in 3.11); this adapter does not use picamera2's audio.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import av
+import numpy as np
+
+from .adapter_errors import CameraNotFound, HardwareLibraryMissing
+from .encoder import check_video_settings
+from .errors import SourceStateError
+from .preview import PREVIEW_WIDTH, jpeg_from_yuv420p, preview_size
+from .types import Clock, EncodedFrame, FrameSink
+
+_logger = logging.getLogger(__name__)
+
+#: The keyword arguments both H264Encoder classes accept and this adapter uses.
+ENCODER_ARGS = ("bitrate", "repeat", "iperiod", "framerate", "profile")
+#: A first frame arriving later than this after its SensorTimestamp (or before it) means
+#: the sensor is not on CLOCK_MONOTONIC: then the first frame's arrival anchors the clock.
+SENSOR_CLOCK_TOLERANCE = 0.5
+LIBAV_ENCODER_NAME = "LibavH264Encoder"
+
+
+def load_picamera2() -> ModuleType:
+    """Import picamera2 with the encoders and outputs subpackages it keeps apart."""
+    try:
+        module = importlib.import_module("picamera2")
+        importlib.import_module("picamera2.encoders")
+        importlib.import_module("picamera2.outputs")
+    except ImportError as exc:
+        raise HardwareLibraryMissing(
+            f"picamera2 cannot be imported ({exc.name or exc}), so the Pi camera is unusable."
+        ) from exc
+    return module
+
+
+def load_libcamera_controls() -> Any:
+    try:
+        return importlib.import_module("libcamera").controls
+    except ImportError as exc:
+        raise HardwareLibraryMissing("libcamera's Python bindings cannot be imported.") from exc
+
+
+def count_cameras(picamera2_module: ModuleType) -> int:
+    """How many cameras libcamera sees, without opening one."""
+    return len(picamera2_module.Picamera2.global_camera_info())
+
+
+def pyav_takes_picture_type_names() -> bool:
+    """Whether `frame.pict_type = "I"` works, as picamera2's libav encoder needs."""
+    frame = av.VideoFrame(16, 16, "yuv420p")
+    try:
+        frame.pict_type = "I"
+    except TypeError:
+        return False
+    return True
+
+
+def packed_yuv420(array: np.ndarray, width: int, height: int) -> np.ndarray:
+    """picamera2's YUV420 array (rows = 1.5 x height, columns = stride) without padding."""
+    stride = array.shape[1]
+    if array.shape[0] != height * 3 // 2 or stride < width:
+        raise ValueError(f"a {width}x{height} YUV420 picture cannot be {array.shape}")
+    chroma = array[height:].reshape(-1)
+    plane = (height // 2) * (stride // 2)
+    u = chroma[:plane].reshape(height // 2, stride // 2)[:, : width // 2]
+    v = chroma[plane : 2 * plane].reshape(height // 2, stride // 2)[:, : width // 2]
+    flat = np.concatenate([array[:height, :width].reshape(-1), u.reshape(-1), v.reshape(-1)])
+    return flat.reshape(height * 3 // 2, width)
+
+
+def frame_output_class(output_base: type) -> type:
+    """A picamera2 `Output` that hands each encoded video frame to `deliver`."""
+
+    class FrameOutput(output_base):
+        def __init__(self, deliver: Callable[[bytes, bool, int | None], None]) -> None:
+            super().__init__()
+            self._deliver = deliver
+
+        def outputframe(self, frame, keyframe=True, timestamp=None, packet=None, audio=False):
+            if audio or frame is None:
+                return
+            self._deliver(bytes(frame), bool(keyframe), timestamp)
+
+    return FrameOutput
+
+
+class Picamera2Camera:
+    """A `Camera` on the Pi's camera module: 1080p H.264 plus a small preview stream."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        width: int = 1920,
+        height: int = 1080,
+        fps: int = 30,
+        bitrate: int = 6_000_000,
+        *,
+        picamera2_module: ModuleType | None = None,
+        libcamera_controls: Any = None,
+        camera_num: int = 0,
+        preview_width: int = PREVIEW_WIDTH,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        check_video_settings(width, height, fps, bitrate)
+        self.clock = clock
+        self.width, self.height, self.fps, self.bitrate = width, height, fps, bitrate
+        self.camera_num = camera_num
+        self.preview_width = preview_width
+        self.lores_size = preview_size(width, height, preview_width)
+        self._module = picamera2_module
+        self._controls = libcamera_controls
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._picam2: Any = None
+        self._encoder: Any = None
+        self._sink: FrameSink | None = None
+        self._to_shared: float | None = None
+        self._can_force_keyframe = False
+        #: CLOCK_MONOTONIC minus the first frame's sensor time (s): the pipeline's latency.
+        self.sensor_lag: float | None = None
+        self.frames_delivered = 0
+        self.frames_unstamped = 0
+        self.error: BaseException | None = None
+
+    # --- discovery ----------------------------------------------------------------------
+    def library(self) -> ModuleType:
+        if self._module is None:
+            self._module = load_picamera2()
+        return self._module
+
+    def check_present(self) -> int:
+        """The number of cameras libcamera sees; `CameraNotFound` when there is none."""
+        count = count_cameras(self.library())
+        if count <= self.camera_num:
+            raise CameraNotFound("No camera is connected to this Raspberry Pi.")
+        return count
+
+    # --- Camera protocol ------------------------------------------------------------------
+    def start(self, sink: FrameSink) -> None:
+        with self._lock:
+            if self._encoder is not None:
+                raise SourceStateError("the camera is already running")
+            lib = self.library()
+            picam2 = self._open(lib)
+            picam2.configure(self._configuration(picam2))
+            if "AfMode" in picam2.camera_controls:
+                controls = self._controls or load_libcamera_controls()
+                picam2.set_controls({"AfMode": controls.AfModeEnum.Continuous})
+            encoder_class = lib.encoders.H264Encoder
+            encoder = encoder_class(**self.encoder_arguments(encoder_class))
+            self._can_force_keyframe = self._keyframes_can_be_forced(encoder)
+            self._sink, self._to_shared, self.error = sink, None, None
+            self._encoder = encoder
+            output = frame_output_class(lib.outputs.Output)(self._on_frame)
+            try:
+                picam2.start_recording(encoder, output)
+            except BaseException:
+                self._encoder = self._sink = None
+                raise
+        self.request_keyframe()
+
+    def stop(self) -> None:
+        """Stop the camera; frames the encoder still holds are delivered before it returns."""
+        with self._lock:
+            if self._encoder is None:
+                return
+            try:
+                self._picam2.stop_recording()
+            finally:
+                self._encoder = None
+                self._sink = None
+
+    def request_keyframe(self) -> None:
+        encoder = self._encoder
+        if encoder is not None and self._can_force_keyframe:
+            encoder.force_key_frame()
+
+    def preview_jpeg(self) -> bytes | None:
+        """A JPEG of the next preview-stream picture; None while the camera is stopped."""
+        picam2 = self._picam2
+        if picam2 is None or self._encoder is None:
+            return None
+        lores_width, lores_height = self.lores_size
+        picture = packed_yuv420(picam2.capture_array("lores"), lores_width, lores_height)
+        return jpeg_from_yuv420p(picture, self.preview_width)
+
+    @property
+    def running(self) -> bool:
+        return self._encoder is not None and self.error is None
+
+    def close(self) -> None:
+        """Release the camera for other programs (the appliance keeps it while it runs)."""
+        self.stop()
+        if self._picam2 is not None:
+            self._picam2.close()
+            self._picam2 = None
+
+    # --- set-up ---------------------------------------------------------------------------
+    def encoder_arguments(self, encoder_class: type) -> dict[str, Any]:
+        arguments = {
+            "bitrate": self.bitrate,
+            "repeat": True,  # SPS/PPS before every IDR: each part and clip stands alone
+            "iperiod": self.fps,  # one-second GOP (DESIGN.md)
+            "framerate": self.fps,
+        }
+        if encoder_class.__name__ != LIBAV_ENCODER_NAME:
+            arguments["profile"] = "high"
+        return arguments
+
+    def _open(self, lib: ModuleType) -> Any:
+        if self._picam2 is None:
+            self.check_present()
+            self._picam2 = lib.Picamera2(self.camera_num)
+        return self._picam2
+
+    def _configuration(self, picam2: Any) -> dict:
+        frame_us = round(1_000_000 / self.fps)
+        return picam2.create_video_configuration(
+            main={"size": (self.width, self.height), "format": "YUV420"},
+            lores={"size": self.lores_size, "format": "YUV420"},
+            controls={"FrameDurationLimits": (frame_us, frame_us)},
+            encode="main",
+        )
+
+    def _keyframes_can_be_forced(self, encoder: Any) -> bool:
+        if not hasattr(encoder, "force_key_frame"):
+            _logger.warning("picamera2 is older than 0.3.31: keyframes follow the GOP only")
+            return False
+        if type(encoder).__name__ == LIBAV_ENCODER_NAME and not pyav_takes_picture_type_names():
+            _logger.warning(
+                "picamera2's libav encoder cannot force keyframes with PyAV %s; "
+                "parts start at the next one-second keyframe",
+                av.__version__,
+            )
+            return False
+        return True
+
+    # --- frames ---------------------------------------------------------------------------
+    def _on_frame(self, data: bytes, keyframe: bool, timestamp_us: int | None) -> None:
+        """Runs on picamera2's encoder thread."""
+        sink, encoder = self._sink, self._encoder
+        if sink is None or encoder is None or self.error is not None:
+            return
+        first = encoder.firsttimestamp
+        if timestamp_us is None or first is None:
+            self.frames_unstamped += 1
+            return
+        sensor_time = (timestamp_us + first) / 1_000_000
+        if self._to_shared is None:
+            self._to_shared = self._measure_sensor_clock(sensor_time)
+        try:
+            sink(EncodedFrame(data, sensor_time + self._to_shared, keyframe))
+        except Exception as exc:  # kept and reported: raising would kill picamera2's thread
+            self.error = exc
+            _logger.exception("the frame consumer failed; the camera stops delivering")
+            return
+        self.frames_delivered += 1
+
+    def _measure_sensor_clock(self, sensor_time: float) -> float:
+        """Seconds to add to a sensor time to put it on the shared clock."""
+        monotonic_now = self._monotonic()
+        shared_now = self.clock.now()
+        self.sensor_lag = monotonic_now - sensor_time
+        if 0.0 <= self.sensor_lag < SENSOR_CLOCK_TOLERANCE:
+            _logger.info(
+                "camera timestamps on CLOCK_MONOTONIC",
+                extra={"sensor_lag_ms": round(self.sensor_lag * 1000, 1)},
+            )
+            return shared_now - monotonic_now
+        _logger.warning(
+            "camera timestamps are not on CLOCK_MONOTONIC; anchoring them at the first frame",
+            extra={"sensor_offset_s": round(self.sensor_lag, 3)},
+        )
+        return shared_now - sensor_time

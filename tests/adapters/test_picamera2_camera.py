@@ -1,0 +1,209 @@
+"""Contract tests of the picamera2 adapter against a fake mirroring picamera2 0.3.36."""
+
+from __future__ import annotations
+
+import sys
+
+import av
+import numpy as np
+import pytest
+
+from appliance.assembly import HardwareUnavailable, build_real_sources
+from appliance.config import Config
+from appliance.sources.adapter_errors import CameraNotFound
+from appliance.sources.errors import SourceStateError
+from appliance.sources.picamera2_camera import (
+    ENCODER_ARGS,
+    Picamera2Camera,
+    packed_yuv420,
+    pyav_takes_picture_type_names,
+)
+
+from .fake_picamera2 import AfModeEnum, libcamera_controls, make_picamera2
+
+SENSOR_START_NS = 1_000_000_000_000  # 1000 s on CLOCK_MONOTONIC
+FRAME_NS = 33_333_333
+
+
+class Clocks:
+    """The shared clock (a virtual one, 995 s behind CLOCK_MONOTONIC) and the monotonic one."""
+
+    def __init__(self, monotonic: float) -> None:
+        self.monotonic = monotonic
+
+    def now(self) -> float:
+        return self.monotonic - 995.0
+
+    def read_monotonic(self) -> float:
+        return self.monotonic
+
+
+def make_camera(module, clocks=None, **kwargs):
+    clocks = clocks or Clocks(1000.040)
+    camera = Picamera2Camera(
+        clocks, 1920, 1080, 30, 6_000_000,
+        picamera2_module=module, libcamera_controls=libcamera_controls,
+        monotonic=clocks.read_monotonic, **kwargs,
+    )
+    return camera, clocks
+
+
+def started(module, **kwargs):
+    camera, clocks = make_camera(module, **kwargs)
+    frames = []
+    camera.start(frames.append)
+    return camera, clocks, frames, module.opened[-1].encoder
+
+
+def test_sensor_timestamps_land_on_the_shared_clock():
+    camera, _, frames, encoder = started(make_picamera2())
+    for n in range(3):
+        encoder.feed(SENSOR_START_NS + n * FRAME_NS)
+    assert encoder.firsttimestamp == SENSOR_START_NS // 1000
+    assert [f.capture_time for f in frames] == pytest.approx(
+        [5.0, 5.0 + 0.033333, 5.0 + 0.066666], abs=2e-6
+    )
+    assert camera.sensor_lag == pytest.approx(0.040)
+
+
+def test_sensor_clock_far_from_monotonic_is_anchored_at_the_first_frame():
+    clocks = Clocks(1060.0)  # the first frame "arrives" 60 s after its sensor time
+    camera, _, frames, encoder = started(make_picamera2(), clocks=clocks)
+    encoder.feed(SENSOR_START_NS)
+    encoder.feed(SENSOR_START_NS + FRAME_NS)
+    assert frames[0].capture_time == pytest.approx(clocks.now())
+    assert frames[1].capture_time - frames[0].capture_time == pytest.approx(0.033333, abs=2e-6)
+    assert camera.sensor_lag == pytest.approx(60.0)
+
+
+@pytest.mark.parametrize("libav", [False, True])
+def test_keyframe_flag_and_data_pass_through(libav):
+    _, _, frames, encoder = started(make_picamera2(libav=libav))
+    encoder.feed(SENSOR_START_NS, b"\x00\x00\x00\x01\x67idr", True)
+    encoder.feed(SENSOR_START_NS + FRAME_NS, b"\x00\x00\x00\x01\x41p", False)
+    assert [(f.data, f.keyframe) for f in frames] == [
+        (b"\x00\x00\x00\x01\x67idr", True),
+        (b"\x00\x00\x00\x01\x41p", False),
+    ]
+
+
+def test_request_keyframe_forces_one_on_the_hardware_encoder():
+    camera, _, _, encoder = started(make_picamera2())
+    assert encoder.keyframes_forced == 1  # at start
+    camera.request_keyframe()
+    assert encoder.keyframes_forced == 2
+
+
+def test_v4l2_encoder_gets_only_the_allowed_arguments():
+    _, _, _, encoder = started(make_picamera2())
+    assert set(encoder.passed) <= set(ENCODER_ARGS)
+    assert encoder.passed == {
+        "bitrate": 6_000_000, "repeat": True, "iperiod": 30, "framerate": 30, "profile": "high",
+    }
+
+
+def test_libav_encoder_gets_no_profile_and_no_string_picture_type():
+    camera, _, _, encoder = started(make_picamera2(libav=True))
+    assert encoder.passed == {"bitrate": 6_000_000, "repeat": True, "iperiod": 30, "framerate": 30}
+    # PyAV >= 14 refuses picamera2's `frame.pict_type = "I"`, so nothing is forced.
+    assert av.__version__ >= "14" and not pyav_takes_picture_type_names()
+    camera.request_keyframe()
+    assert encoder.keyframes_forced == 0
+
+
+@pytest.mark.parametrize("autofocus", [True, False])
+def test_continuous_autofocus_only_where_the_sensor_has_it(autofocus):
+    module = make_picamera2(autofocus=autofocus)
+    started(module)
+    expected = [{"AfMode": AfModeEnum.Continuous}] if autofocus else []
+    assert module.opened[-1].controls_set == expected
+
+
+def test_configuration_main_lores_and_frame_duration():
+    module = make_picamera2()
+    started(module)
+    config = module.opened[-1].camera_config
+    assert config["main"] == {"size": (1920, 1080), "format": "YUV420"}
+    assert config["lores"] == {"size": (640, 360), "format": "YUV420"}
+    assert config["controls"]["FrameDurationLimits"] == (33333, 33333)
+    assert config["encode"] == "main"
+
+
+def test_preview_is_a_jpeg_of_the_lores_stream_without_its_padding():
+    module = make_picamera2(lores_padding=64, picture_luma=200)
+    camera, _ = make_camera(module)
+    assert camera.preview_jpeg() is None
+    camera.start(lambda frame: None)
+    jpeg = camera.preview_jpeg()
+    assert jpeg[:2] == b"\xff\xd8"
+    context = av.CodecContext.create("mjpeg", "r")
+    (picture,) = context.decode(av.Packet(jpeg))
+    luma = picture.to_ndarray(format="gray")
+    assert (picture.width, picture.height) == (640, 360)
+    full_range = (200 - 16) * 255 / 219  # the JPEG is full range, the camera's YUV is not
+    assert abs(float(luma.mean()) - full_range) < 3
+    assert int(luma.max()) - int(luma.min()) <= 4  # no dark padding columns, no skew
+
+
+def test_packed_yuv420_drops_stride_padding():
+    width, height, stride = 4, 4, 8
+    array = np.arange(height * 3 // 2 * stride, dtype=np.uint8).reshape(height * 3 // 2, stride)
+    packed = packed_yuv420(array, width, height)
+    assert packed.shape == (6, 4)
+    assert packed[:4].tolist() == array[:4, :4].tolist()
+    chroma = array[4:].reshape(-1)
+    u = chroma[:8].reshape(2, 4)[:, :2].reshape(-1)
+    v = chroma[8:16].reshape(2, 4)[:, :2].reshape(-1)
+    assert packed[4:].reshape(-1).tolist() == u.tolist() + v.tolist()
+    with pytest.raises(ValueError):
+        packed_yuv420(array[:5], width, height)
+
+
+def test_stop_delivers_what_the_encoder_flushes_then_nothing():
+    camera, _, frames, encoder = started(make_picamera2())
+    encoder.feed(SENSOR_START_NS)
+    encoder.flush_on_stop = [(SENSOR_START_NS + FRAME_NS, b"last", False)]
+    camera.stop()
+    assert [f.data for f in frames][-1] == b"last"
+    encoder.feed(SENSOR_START_NS + 2 * FRAME_NS)
+    assert len(frames) == 2
+    camera.stop()  # stopping twice is harmless
+
+
+def test_start_twice_is_refused_and_restart_works():
+    module = make_picamera2()
+    camera, _, _, _ = started(module)
+    with pytest.raises(SourceStateError):
+        camera.start(lambda frame: None)
+    camera.stop()
+    camera.start(lambda frame: None)
+    assert len(module.opened) == 1  # the camera stays open between sessions
+
+
+def test_a_failing_consumer_is_reported_not_raised_into_picamera2():
+    module = make_picamera2()
+    camera, _ = make_camera(module)
+
+    def sink(frame):
+        raise OSError("disk gone")
+
+    camera.start(sink)
+    encoder = module.opened[-1].encoder
+    encoder.feed(SENSOR_START_NS)
+    encoder.feed(SENSOR_START_NS + FRAME_NS)
+    assert isinstance(camera.error, OSError)
+    assert not camera.running
+
+
+def test_no_camera_is_camera_not_found():
+    camera, _ = make_camera(make_picamera2(cameras=0))
+    with pytest.raises(CameraNotFound):
+        camera.check_present()
+    with pytest.raises(CameraNotFound):
+        camera.start(lambda frame: None)
+
+
+def test_build_real_sources_without_picamera2_is_hardware_unavailable(monkeypatch):
+    monkeypatch.setitem(sys.modules, "picamera2", None)
+    with pytest.raises(HardwareUnavailable):
+        build_real_sources(Config(), Clocks(0.0))
