@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from .errors import MalformedBoxStream
+from .errors import InvalidPadding, MalformedBoxStream
 
 FREE_BOX_HEADER = 8
 _MAX_COMPACT_SIZE = 0xFFFFFFFF
@@ -18,9 +18,9 @@ _MAX_COMPACT_SIZE = 0xFFFFFFFF
 def free_box(size: int) -> bytes:
     """A `free` box of exactly `size` bytes (header included); players skip it."""
     if size < FREE_BOX_HEADER:
-        raise ValueError(f"a free box needs at least {FREE_BOX_HEADER} bytes, not {size}")
+        raise InvalidPadding(f"a free box needs at least {FREE_BOX_HEADER} bytes, not {size}")
     if size > _MAX_COMPACT_SIZE:
-        raise ValueError(f"a free box of {size} bytes needs a largesize header")
+        raise InvalidPadding(f"a free box of {size} bytes needs a largesize header")
     return struct.pack(">I4s", size, b"free") + bytes(size - FREE_BOX_HEADER)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .durable_sink import DurableSink, PartSink
+from .errors import NoKeyframeYet
 from .muxer import FragmentedMuxer, MediaFormat
 
 #: How long (media seconds) a clip waits past its end for late audio before closing.
@@ -85,7 +86,7 @@ class ClipCutter:
     def mark(self, number: int, mark_time: float) -> ClipInfo:
         """Open the clip for a mark at `mark_time` (media seconds); returns its bounds."""
         if not self._gops:
-            raise ValueError("no picture has been recorded yet, so there is nothing to clip")
+            raise NoKeyframeYet("no picture has been recorded yet, so there is nothing to clip")
         frames = self._frames_from(mark_time - self._pre_roll)
         start_time, first_data, _ = frames[0]
         end_time = max(mark_time + self._post_roll, start_time + 1 / self._media.fps)

@@ -28,3 +28,9 @@ class RecorderStopped(RecordingError, RuntimeError):
     """The recorder has been stopped and accepts no more input."""
 
     code = "recording-stopped"
+
+
+class InvalidPadding(RecordingError, ValueError):
+    """A `free` box was asked for a size no box header can describe."""
+
+    code = "recording-invalid-padding"

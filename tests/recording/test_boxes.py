@@ -8,7 +8,7 @@ import struct
 import pytest
 
 from appliance.recording.boxes import TopLevelBoxTracker, free_box
-from appliance.recording.errors import MalformedBoxStream
+from appliance.recording.errors import InvalidPadding, MalformedBoxStream
 from appliance.recording.muxer import FragmentedMuxer, MediaFormat
 
 from .h264_fixture import H264Stream
@@ -103,5 +103,5 @@ def test_free_box_is_exactly_the_size_asked():
         box = free_box(size)
         assert len(box) == size and box[4:8] == b"free"
         assert struct.unpack(">I", box[:4])[0] == size
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidPadding):
         free_box(7)
