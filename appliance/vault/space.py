@@ -67,7 +67,7 @@ class SpaceMeter:
     def check_can_start(self) -> None:
         space = self.free_space()
         needed = self._storage.start_headroom_minutes
-        if space.minutes < needed:
+        if space.bytes <= self._storage.reserve_bytes or space.minutes < needed:
             raise NotEnoughSpace(
                 f"not enough free space to start: {space.minutes:.1f} minutes of recording "
                 f"left, at least {needed:g} needed beyond the reserve"

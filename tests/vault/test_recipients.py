@@ -46,13 +46,25 @@ def test_an_invalid_recipient_is_refused_and_nothing_is_written(make_vault):
     assert not (vault.data_dir / "recipients.txt").exists()
 
 
-def test_a_private_key_is_refused_as_a_recipient(make_vault, identity):
+@pytest.mark.parametrize("spelling", [str, str.lower, lambda s: f"  {s}\n"])
+def test_a_private_key_is_refused_as_a_recipient(make_vault, identity, spelling):
     vault = make_vault()
     with pytest.raises(PrivateKeyGivenAsRecipient) as caught:
-        vault.add_recipient(str(identity))
-    assert str(identity) not in caught.value.user_message()
-    assert str(identity).lower() not in caught.value.user_message().lower()
+        vault.add_recipient(spelling(str(identity)))
+    secret_part = str(identity)[16:60].lower()
+    assert secret_part not in caught.value.user_message().lower()
+    assert secret_part not in str(caught.value.__cause__ or "").lower()
     assert vault.recipients() == []
+    assert not (vault.data_dir / "recipients.txt").exists()
+
+
+def test_a_hand_edited_file_with_a_bad_line_is_named(make_vault, identity):
+    vault = make_vault()
+    vault.add_recipient(str(identity.recipient))
+    path = vault.data_dir / "recipients.txt"
+    path.write_text(path.read_text() + "age1garbage\n")
+    with pytest.raises(InvalidRecipient):
+        vault.recipients()
 
 
 def test_a_comment_must_be_one_line(make_vault, identity):

@@ -125,6 +125,16 @@ def test_start_is_refused_without_room_for_the_headroom_beyond_the_reserve(
     vault.create_session({})
 
 
+def test_start_is_refused_at_the_reserve_even_without_headroom(make_vault, identity, disk):
+    vault = make_vault(storage=StorageConfig(reserve_bytes=MIB, start_headroom_minutes=0))
+    vault.add_recipient(str(identity.recipient))
+    disk.set_free_bytes(MIB)
+    with pytest.raises(NotEnoughSpace):
+        vault.check_can_start()
+    disk.set_free_bytes(MIB + 1)
+    vault.check_can_start()
+
+
 def test_free_space_reports_bytes_and_minutes_after_the_reserve(make_vault, disk):
     recording = RecordingConfig(bitrate=8_000_000, audio_bitrate=128_000, sync_interval=1.0)
     vault = make_vault(storage=StorageConfig(reserve_bytes=GIB), recording=recording)
