@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appliance.export.exporter import Exporter  # noqa: E402
-from appliance.export.stick import FolderStick  # noqa: E402
-from tests.export.conftest import SteppingClock  # noqa: E402
-from tests.export.sessions import new_vault  # noqa: E402
+from appliance.export.exporter import Exporter
+from appliance.export.stick import FolderStick
+from tests.export.conftest import SteppingClock
+from tests.export.sessions import new_vault
 
 PART_BYTES = 32 * 1024 * 1024
 BLOCK = 1024 * 1024

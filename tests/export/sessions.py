@@ -26,25 +26,38 @@ SAMPLE_RATE = 48_000
 TAGS = ("being-attentive", "guiding", "receiving-initiatives")
 
 
-def make_fmp4(seconds: float, *, shade: int = 0) -> bytes:
-    """A fragmented MP4 of `seconds`, one fragment per second (1 s GOP)."""
+def make_fmp4(
+    seconds: float, *, shade: int = 0, size: tuple[int, int] = (WIDTH, HEIGHT),
+    fps: int = FPS, bitrate: int | None = None, noise: bool = False,
+) -> bytes:
+    """A fragmented MP4 of `seconds`, one fragment per second (1 s GOP).
+
+    `noise` makes pictures the encoder cannot shrink, so `bitrate` is really used (benches).
+    """
+    width, height = size
     buf = io.BytesIO()
     out = av.open(buf, "w", format="mp4",
                   options={"movflags": "frag_keyframe+empty_moov+default_base_moof"})
-    video = out.add_stream("libx264", rate=FPS)
-    video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-    video.options = {"g": str(FPS), "preset": "ultrafast", "tune": "zerolatency"}
+    video = out.add_stream("libx264", rate=fps)
+    video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+    video.options = {"g": str(fps), "preset": "ultrafast", "tune": "zerolatency"}
+    if bitrate:
+        video.bit_rate = bitrate
+    rng = np.random.default_rng(shade)
     audio = out.add_stream("aac", rate=SAMPLE_RATE)
     audio.layout = "mono"
-    frames = round(seconds * FPS)
+    frames = round(seconds * fps)
     samples_done = 0
     for i in range(frames):
-        picture = np.full((HEIGHT, WIDTH, 3), (shade + i * 5) % 256, dtype=np.uint8)
-        picture[:, : (i % WIDTH)] = 255 - picture[:, : (i % WIDTH)]
+        if noise:
+            picture = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+        else:
+            picture = np.full((height, width, 3), (shade + i * 5) % 256, dtype=np.uint8)
+            picture[:, : (i % width)] = 255 - picture[:, : (i % width)]
         frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
-        frame.pts, frame.time_base = i, Fraction(1, FPS)
+        frame.pts, frame.time_base = i, Fraction(1, fps)
         out.mux(video.encode(frame))
-        while samples_done < (i + 1) * SAMPLE_RATE // FPS:
+        while samples_done < (i + 1) * SAMPLE_RATE // fps:
             t = (samples_done + np.arange(1024)) / SAMPLE_RATE
             tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None, :]
             block = av.AudioFrame.from_ndarray(tone, format="fltp", layout="mono")
