@@ -204,7 +204,10 @@
       showStorage(e.storage_minutes);
     });
     on("mark", (e) => showMarks(Math.max(view.marks + 1, e.number || 0)));
-    on("session", (e) => { if (e.id) { view.session = e.id; } refreshSessions(); });
+    on("session", (e) => {
+      if (e.state === "recording") { view.session = e.id; } else if (view.session === e.id) { view.session = null; }
+      refreshSessions();
+    });
     on("export", showExport);
     on("error", showError);
     on("health", showHealth);
