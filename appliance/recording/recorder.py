@@ -48,6 +48,9 @@ from .part import OpenPart, PartSummary
 from .resampler import PictureClockResampler
 
 AUDIO_GRACE_SECONDS = 1.0
+#: Sound this far behind the picture is taken as missing (a dead or stalled microphone):
+#: silence stands in for it, so the muxer never holds pictures back waiting for sound.
+AUDIO_MAX_LAG_SECONDS = 0.5
 #: Sound that arrives before the first keyframe is kept this long (it may precede it).
 EARLY_AUDIO_SECONDS = 2.0
 _DRAIN_INTERVAL = 0.01
@@ -92,6 +95,7 @@ class Recorder:
         self._stopped = False
         self.parts: list[PartSummary] = []
         self.frames_dropped = 0
+        self.audio_filled_seconds = 0.0  # silence that stood in for missing sound
         self.audio_level_dbfs = float("-inf")
         self._threaded = threaded
         if threaded:
@@ -203,6 +207,7 @@ class Recorder:
             part.muxer.add_video(frame.data, media_time, frame.keyframe)
         self._last_video_time = media_time
         self._clips.add_video(frame.data, media_time, frame.keyframe)
+        self._fill_missing_audio(media_time)
         self._close_ended_parts(media_time)
         self._keep_durable(media_time)
 
@@ -252,6 +257,18 @@ class Recorder:
         if self._last_video_time is not None:
             self._close_ended_parts(self._last_video_time)
             self._keep_durable(self._last_video_time)
+
+    def _fill_missing_audio(self, video_time: float) -> None:
+        """Silence for sound more than `AUDIO_MAX_LAG_SECONDS` overdue; late sound is dropped."""
+        part = self._part
+        if part is None:
+            return
+        wanted = part.muxer.audio_end_sample(video_time - AUDIO_MAX_LAG_SECONDS)
+        missing = wanted - part.muxer.audio_next_sample
+        if missing > 0:
+            self.audio_filled_seconds += missing / self.media.audio_rate
+            silence = np.zeros(missing, np.float32)
+            part.muxer.add_audio(part.muxer.audio_next_sample, silence)
 
     def _close_ended_parts(self, video_time: float) -> None:
         for part in list(self._ending):

@@ -49,3 +49,18 @@ def test_what_survives_a_power_cut_plays_up_to_two_seconds_before_it(tmp_path, c
     last_time = frames[-1] / scene.fps
     assert cut_after - last_time <= 2.0
     assert len(decoded.audio) / decoded.audio_rate >= last_time - 1.0
+
+
+@pytest.mark.parametrize("cut_after", [4.05, 6.55, 8.95])
+def test_a_silent_microphone_does_not_hold_pictures_back(memory_session, cut_after):
+    """No sound at all: silence stands in, so fragments still land and get synced."""
+    scene = Scene(seconds=10)
+    recorder = Recorder(memory_session, small_config(), threaded=False)
+    for frame in scene.frames():
+        if frame.capture_time - scene.start > cut_after:
+            break
+        recorder.on_frame(frame)
+    decoded = decode(memory_session.parts[0].durable_bytes())
+    assert cut_after - decoded.frame_numbers[-1] / scene.fps <= 2.0
+    assert recorder.audio_filled_seconds > 0
+    assert not decoded.audio.any(), "the stand-in sound is silence"
