@@ -148,7 +148,10 @@ check_args() {
   [[ "$HOST_NAME" =~ $host_re ]] ||
     die "--hostname must be lower-case letters, digits and inner hyphens"
   [[ "$AUDIO_DEVICE" != *[\"\\]* ]] || die "--audio-device must not contain \" or \\"
-  [ -z "$PIN_FILE" ] || [ -r "$PIN_FILE" ] || die "cannot read the PIN file $PIN_FILE"
+  if [ -n "$PIN_FILE" ]; then
+    [ -r "$PIN_FILE" ] || die "cannot read the PIN file $PIN_FILE"
+    check_pin "$(head -n 1 "$PIN_FILE")" "the first line of $PIN_FILE"
+  fi
   [ -z "$PASSPHRASE_FILE" ] || [ -r "$PASSPHRASE_FILE" ] ||
     die "cannot read the passphrase file $PASSPHRASE_FILE"
   if ! [ -f "$SOURCE/pyproject.toml" ] || ! [ -d "$SOURCE/systemd" ]; then
@@ -363,6 +366,10 @@ auto_export = true
 EOF
 }
 
+check_pin() {
+  [[ "$1" =~ ^[0-9]{6,32}$ ]] || die "$2 is not a panel PIN: 6 to 32 digits, digits only"
+}
+
 read_pin() {
   local pin again
   if [ -n "$PIN_FILE" ]; then
@@ -373,14 +380,14 @@ read_pin() {
   read -r -s -p "Panel PIN: " pin; printf '\n' >&2
   read -r -s -p "Panel PIN again: " again; printf '\n' >&2
   [ "$pin" = "$again" ] || die "the two PINs differ; nothing was set"
+  check_pin "$pin" "the PIN typed"
   printf '%s\n' "$pin"
 }
 
 step_pin() {
   step "panel PIN"
-  local marker
-  marker="$CONF_DIR/panel-pin.set"
-  if [ -f "$(at "$marker")" ] && [ "$RESET_PIN" = 0 ]; then
+  # The app keeps the PIN's scrypt hash here (appliance/panel/pin_store.py, PIN_FILE_NAME).
+  if [ -f "$(at "$DATA_DIR")/panel-pin" ] && [ "$RESET_PIN" = 0 ]; then
     unchanged "a PIN is set (--reset-pin to change it)"
     return
   fi
@@ -391,8 +398,6 @@ step_pin() {
     printf '     run: %s panel set-pin < the PIN\n' "$(shell_words "${APP[@]}")"
     read_pin | app panel set-pin
   fi
-  printf 'The panel PIN was set by install.sh; the PIN itself is only in the data dir, hashed.\n' |
-    put_file "$marker" 640 "root:$SERVICE_USER" >/dev/null || true
 }
 
 enrol() {

@@ -236,8 +236,11 @@ def vig_appliance(state: dict, args: list[str]) -> int:
         return 0
     if rest == ["panel", "set-pin"]:
         pin = sys.stdin.readline().strip()
-        if not pin.isdigit():
+        if not (pin.isdigit() and 6 <= len(pin) <= 32):
             return 1
+        pin_file = Path(options["--data-dir"]) / "panel-pin"
+        pin_file.write_text('{"scheme": "scrypt"}\n')
+        pin_file.chmod(0o600)
         state["pin_set"] = True
         return 0
     raise Usage(args)

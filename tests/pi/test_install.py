@@ -152,6 +152,7 @@ def test_install_sets_up_the_appliance(pi: FakePi) -> None:
     assert {"vig-appliance.service", "NetworkManager.service"} <= set(system["enabled"])
     assert system["recipients"] == [[RECIPIENT, "practitioner"], [RECOVERY, "service recovery"]]
     assert system["pin_set"] is True
+    assert (pi.root / "var/lib/vig-appliance/panel-pin").exists()
     assert system["pip"] == [str(pi.source)]
     assert system["block"][DATA_PARTITION]["LABEL"] == "vig-data"
     assert system["owners"][str(pi.root / "var/lib/vig-appliance")] == "vig-appliance:vig-appliance"
@@ -177,7 +178,7 @@ def test_install_sets_up_the_appliance(pi: FakePi) -> None:
         "overlayroot=tmpfs:recurse=0 console=serial0")
     assert (pi.root / "etc/hostname").read_text() == "vig\n"
     assert "127.0.1.1\tvig" in (pi.root / "etc/hosts").read_text().splitlines()
-    assert "install.sh: 31 changes made." in result.stdout
+    assert "install.sh: 30 changes made." in result.stdout
     unit = pi.root / "etc/systemd/system/vig-appliance.service"
     assert unit.read_bytes() == (REPO / "systemd/vig-appliance.service").read_bytes()
     assert ["systemctl", "restart", "vig-appliance.service"] in pi.calls()
@@ -209,6 +210,7 @@ def test_trixie_keeps_swap_in_ram(tmp_path: Path) -> None:
     ["--ssid", "semi;colon"],
     ["--country", "gb"],
     ["--bogus"],
+    ["--pin-file", "/dev/null"],
 ])
 def test_bad_input_stops_before_any_change(pi: FakePi, bad: list[str]) -> None:
     tree = pi.tree()
@@ -237,3 +239,17 @@ def test_provisioning_scripts_pass_shellcheck() -> None:
     result = subprocess.run([shellcheck, "--severity=style", *map(str, scripts)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
+
+
+def test_a_changed_checkout_or_reset_pin_is_the_only_change(pi: FakePi) -> None:
+    assert pi.run().returncode == 0
+    with (pi.source / "appliance" / "__init__.py").open("a") as module:
+        module.write("\n")
+    again = pi.run("--reset-pin")
+    assert again.returncode == 0, again.stderr
+    changes = [line.strip() for line in again.stdout.splitlines() if line.startswith("   change: ")]
+    assert changes == [f"change: install the app from {pi.source}",
+                       "change: write /opt/vig-appliance/venv/.vig-source-digest (644 root:root)",
+                       "change: set the panel PIN"]
+    assert [call[0] for call in pi.changing_calls()] == ["pip", "runuser", "vig-appliance",
+                                                        "systemctl"]
