@@ -24,3 +24,17 @@ class HardwareLibraryMissing(SourceError, ImportError):
 
     code = "hardware_library_missing"
     hint = "On the Pi, run the provisioning script again; on a laptop, use --simulate."
+
+
+class CameraBusy(SourceError, RuntimeError):
+    """The camera is there but could not be opened (another program holds it)."""
+
+    code = "camera_busy"
+    hint = "Stop the other program using the camera (is the appliance service running?)."
+
+
+class MicrophoneBusy(SourceError, OSError):
+    """PortAudio could not open or start the sound input."""
+
+    code = "microphone_busy"
+    hint = "Stop the other program using the microphone, or unplug and replug it."

@@ -49,7 +49,7 @@ from typing import Any
 import av
 import numpy as np
 
-from .adapter_errors import CameraNotFound, HardwareLibraryMissing
+from .adapter_errors import CameraBusy, CameraNotFound, HardwareLibraryMissing
 from .encoder import check_video_settings
 from .errors import SourceStateError
 from .preview import PREVIEW_WIDTH, jpeg_from_yuv420p, preview_size
@@ -255,7 +255,10 @@ class Picamera2Camera:
     def _open(self, lib: ModuleType) -> Any:
         if self._picam2 is None:
             self.check_present()
-            self._picam2 = lib.Picamera2(self.camera_num)
+            try:
+                self._picam2 = lib.Picamera2(self.camera_num)
+            except RuntimeError as exc:  # picamera2: "Camera __init__ sequence did not complete."
+                raise CameraBusy(f"The camera could not be opened: {exc}") from exc
         return self._picam2
 
     def _configuration(self, picam2: Any) -> dict:

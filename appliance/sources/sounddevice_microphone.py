@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .adapter_errors import HardwareLibraryMissing, MicrophoneNotFound
+from .adapter_errors import HardwareLibraryMissing, MicrophoneBusy, MicrophoneNotFound
 from .errors import SourceSettingsError, SourceStateError
 from .stream_clock import JUMP_THRESHOLD, StreamClockTracker
 from .types import AudioBlock, AudioSink, Clock
@@ -138,16 +138,20 @@ class SounddeviceMicrophone:
             sd = self.library()
             self._reset_timing()
             self._sink, self.error = sink, None
-            stream = sd.InputStream(
-                samplerate=self.sample_rate,
-                blocksize=self.block_frames,
-                device=self.input_device(),
-                channels=self.channels,
-                dtype="float32",
-                callback=self._callback,
-            )
+            device = self.input_device()
+            try:
+                stream = sd.InputStream(
+                    samplerate=self.sample_rate,
+                    blocksize=self.block_frames,
+                    device=device,
+                    channels=self.channels,
+                    dtype="float32",
+                    callback=self._callback,
+                )
+                stream.start()
+            except sd.PortAudioError as exc:
+                raise MicrophoneBusy(f"The microphone could not be started: {exc}") from exc
             self._stream = stream
-            stream.start()
             self.stream_clock_kind = self._identify_stream_clock(stream.time)
 
     def stop(self) -> None:

@@ -125,6 +125,7 @@ def make_picamera2(*, cameras: int = 1, autofocus: bool = True, libav: bool = Fa
     """A fake `picamera2` package; `module.opened` lists every Picamera2 made."""
     module = types.ModuleType("picamera2")
     module.opened = []
+    module.busy = False
 
     class Picamera2:
         @staticmethod
@@ -134,6 +135,8 @@ def make_picamera2(*, cameras: int = 1, autofocus: bool = True, libav: bool = Fa
         def __init__(self, camera_num=0, verbose_console=None, tuning=None, allocator=None):
             if camera_num >= cameras:
                 raise IndexError("list index out of range")
+            if module.busy:
+                raise RuntimeError("Camera __init__ sequence did not complete.")
             self.camera_num = camera_num
             self.camera_config = None
             self.controls_set: list[dict] = []

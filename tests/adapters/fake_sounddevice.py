@@ -26,6 +26,10 @@ class CallbackStop(Exception):
     pass
 
 
+class PortAudioError(Exception):
+    pass
+
+
 class CallbackFlags:
     def __init__(self, flags=0x0):
         self._flags = flags
@@ -63,6 +67,8 @@ def make_sounddevice(stream_clock, devices=DEVICES) -> types.ModuleType:
     module.streams = []
     module.CallbackAbort, module.CallbackStop = CallbackAbort, CallbackStop
     module.CallbackFlags = CallbackFlags
+    module.PortAudioError = PortAudioError
+    module.busy = False
 
     def query_devices(device=None, kind=None):
         return list(devices)
@@ -84,6 +90,8 @@ def make_sounddevice(stream_clock, devices=DEVICES) -> types.ModuleType:
             return stream_clock()
 
         def start(self):
+            if module.busy:
+                raise PortAudioError("Error starting stream: Device unavailable [-9985]")
             self.active = True
 
         def stop(self, ignore_errors=True):

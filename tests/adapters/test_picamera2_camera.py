@@ -10,7 +10,7 @@ import pytest
 
 from appliance.assembly import HardwareUnavailable, build_real_sources
 from appliance.config import Config
-from appliance.sources.adapter_errors import CameraNotFound
+from appliance.sources.adapter_errors import CameraBusy, CameraNotFound
 from appliance.sources.errors import SourceStateError
 from appliance.sources.picamera2_camera import (
     ENCODER_ARGS,
@@ -207,3 +207,12 @@ def test_build_real_sources_without_picamera2_is_hardware_unavailable(monkeypatc
     monkeypatch.setitem(sys.modules, "picamera2", None)
     with pytest.raises(HardwareUnavailable):
         build_real_sources(Config(), Clocks(0.0))
+
+
+def test_a_camera_held_by_another_program_is_camera_busy():
+    module = make_picamera2()
+    module.busy = True
+    camera, _ = make_camera(module)
+    with pytest.raises(CameraBusy):
+        camera.start(lambda frame: None)
+    assert not camera.running

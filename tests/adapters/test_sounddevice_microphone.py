@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from appliance.sources.adapter_errors import MicrophoneNotFound
+from appliance.sources.adapter_errors import MicrophoneBusy, MicrophoneNotFound
 from appliance.sources.errors import SourceStateError
 from appliance.sources.sounddevice_microphone import SounddeviceMicrophone, choose_input_device
 
@@ -172,3 +172,13 @@ def test_start_twice_is_refused():
     _, _, microphone, _ = rig()
     with pytest.raises(SourceStateError):
         microphone.start(lambda block: None)
+
+
+def test_a_device_portaudio_cannot_start_is_microphone_busy():
+    machine = Machine()
+    sd = make_sounddevice(machine.realtime)
+    sd.busy = True
+    microphone = SounddeviceMicrophone(machine, device_substring="usb", sounddevice_module=sd)
+    with pytest.raises(MicrophoneBusy):
+        microphone.start(lambda block: None)
+    assert not microphone.running
