@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .atomic_file import is_temp_file
 from .audit import AuditLog
+from .errors import CorruptStateFile
 from .filesystem import FileSystem
 from .session_files import file_digest, kind_of
 from .state import (
@@ -29,10 +30,15 @@ from .state import (
 )
 
 INTERRUPTED_REASON = "power cut or crash while recording"
+REBUILT_REASON = "state file unreadable; rebuilt from the files found"
 
 
-def started_at_from_id(session_id: str) -> float:
-    return float(calendar.timegm(time.strptime(session_id[:15], "%Y%m%d-%H%M%S")))
+def started_at_from(directory: Path) -> float:
+    """The start time its id carries (its mtime if the id names no real date)."""
+    try:
+        return float(calendar.timegm(time.strptime(directory.name[:15], "%Y%m%d-%H%M%S")))
+    except ValueError:
+        return directory.stat().st_mtime
 
 
 def remove_session_directory(fs: FileSystem, directory: Path) -> int:
@@ -52,15 +58,22 @@ def remove_session_directory(fs: FileSystem, directory: Path) -> int:
 def recover_session(fs: FileSystem, directory: Path, audit: AuditLog) -> bool:
     """Recover one session directory; True if it was found `recording` (now interrupted)."""
     session_id = directory.name
+    reason = INTERRUPTED_REASON
     if not (directory / STATE_FILE).exists():
         if not any(directory.iterdir()):
             fs.rmdir(directory)
             fs.fsync_dir(directory.parent)
             audit.append("session_discarded_empty", session=session_id)
             return False
-        state = SessionState(session_id, RECORDING, started_at_from_id(session_id))
+        state = SessionState(session_id, RECORDING, started_at_from(directory))
     else:
-        state = read_state(directory)
+        try:
+            state = read_state(directory)
+        except CorruptStateFile:
+            # Rebuilt from the files themselves; "interrupted" keeps it exportable.
+            audit.append("state_file_unreadable", session=session_id)
+            reason = REBUILT_REASON
+            state = SessionState(session_id, RECORDING, started_at_from(directory))
     if state.state == DELETED:
         files = remove_session_directory(fs, directory)
         audit.append("session_deleted", session=session_id, reason="resumed after power cut",
@@ -70,13 +83,13 @@ def recover_session(fs: FileSystem, directory: Path, audit: AuditLog) -> bool:
     interrupted = state.state == RECORDING
     if interrupted:
         state.move_to(INTERRUPTED)
-        state.reason = INTERRUPTED_REASON
+        state.reason = reason
         state.ended_at = _last_write_time(directory, state.started_at)
         state.duration_s = max(0.0, state.ended_at - state.started_at)
-    if changed or interrupted or not (directory / STATE_FILE).exists():
+    if changed or interrupted:
         write_state(fs, directory, state)
     if interrupted:
-        audit.append("session_interrupted", session=session_id, reason=INTERRUPTED_REASON,
+        audit.append("session_interrupted", session=session_id, reason=reason,
                      parts=sum(1 for f in state.files if f.kind == "part"),
                      marks=state.mark_count)
     return interrupted

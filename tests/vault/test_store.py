@@ -268,3 +268,20 @@ def test_recover_rebuilds_a_session_whose_state_file_was_never_durable(vault, di
     assert rebooted.recover_interrupted() == [session.id]
     assert [f.name for f in rebooted.session(session.id).files] == ["session.json.age"]
     assert not empty.exists()
+
+
+def test_recover_rebuilds_an_unreadable_state_file_from_the_files(vault, make_vault, identity):
+    session = vault.create_session({})
+    name = _write_part(session, b"p" * 100)
+    session.write_mark(1, {})
+    session.finish("complete")
+    directory = vault.sessions_dir / session.id
+    (directory / "state.json").write_bytes(b"\x00\x00garbage")
+    rebooted = make_vault()
+    assert rebooted.recover_interrupted() == [session.id]
+    info = rebooted.session(session.id)
+    assert info.state == "interrupted"
+    assert info.parts == (name,) and info.mark_count == 1
+    events = [e["event"] for e in rebooted.audit.entries()]
+    assert events[-1] == "session_interrupted"
+    assert events.index("state_file_unreadable") < events.index("file_found")
