@@ -59,6 +59,16 @@ class AuditLog:
     def append(self, event: str, **fields: str | int | float | bool | None) -> None:
         """Add one entry and make it durable before returning."""
         _check_fields(fields)
+        self._locked_append(event, fields)
+
+    def discard_torn_entry(self) -> bool:
+        """At start-up: drop an entry a power cut left half-written (audited). True if any."""
+        if not self.path.exists() or not _read_tail(self.path)[1]:
+            return False
+        self._locked_append(None, {})
+        return True
+
+    def _locked_append(self, event: str | None, fields: dict) -> None:
         created = not self.path.exists()
         with self._fs.open_append(self.path) as file:
             fcntl.flock(file.fileno(), fcntl.LOCK_EX)  # the CLI may append while the service runs
@@ -68,7 +78,8 @@ class AuditLog:
                 file.truncate(self.path.stat().st_size - torn_bytes)
                 last_line = self._write(file, "audit_torn_entry_discarded", last_line,
                                         {"bytes": torn_bytes})
-            self._write(file, event, last_line, fields)
+            if event is not None:
+                self._write(file, event, last_line, fields)
             self._fs.fsync(file)
         if created:
             self._fs.fsync_dir(self.path.parent)

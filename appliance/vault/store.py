@@ -122,9 +122,10 @@ class Vault:
     def recover_interrupted(self) -> list[str]:
         """At start-up: sessions found `recording` become `interrupted` (and stay exportable).
 
-        Also records files state.json missed, finishes deletions a power cut stopped, and
-        removes leftover temporary files. Returns the ids that became interrupted.
+        Also records files state.json missed, finishes deletions a power cut stopped,
+        removes leftover temporary files and drops an audit entry the cut left half-written. Returns the ids that became interrupted.
         """
+        self.audit.discard_torn_entry()
         if not self.sessions_dir.is_dir():
             return []
         directories = [

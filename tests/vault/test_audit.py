@@ -105,3 +105,16 @@ def test_appends_survive_a_power_cut(tmp_path, clock):
 def test_an_absent_log_verifies_as_empty(tmp_path, clock):
     log = AuditLog(tmp_path / "audit.log", LossyFileSystem(tmp_path), clock)
     assert log.verify().ok and log.verify().entries == 0
+
+
+def test_start_up_drops_a_torn_entry_so_the_log_verifies_again(tmp_path, clock):
+    fs = LossyFileSystem(tmp_path)
+    log = AuditLog(tmp_path / "audit.log", fs, clock)
+    assert not log.discard_torn_entry()
+    log.append("first")
+    log.path.write_bytes(log.path.read_bytes() + b'{"seq":2,"ev')
+    assert not log.verify().ok
+    assert log.discard_torn_entry()
+    assert log.verify().ok
+    assert [e["event"] for e in log.entries()] == ["first", "audit_torn_entry_discarded"]
+    assert not log.discard_torn_entry()
