@@ -123,7 +123,8 @@ class Vault:
         """At start-up: sessions found `recording` become `interrupted` (and stay exportable).
 
         Also records files state.json missed, finishes deletions a power cut stopped,
-        removes leftover temporary files and drops an audit entry the cut left half-written. Returns the ids that became interrupted.
+        removes leftover temporary files and drops an audit entry the cut left half-written.
+        Returns the ids that became interrupted.
         """
         self.audit.discard_torn_entry()
         if not self.sessions_dir.is_dir():
