@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from appliance.controls.button import ButtonControl
+from appliance.controls.pins import make_pin_factory
+from appliance.controls.virtual_button import VirtualButton
 from appliance.panel.app import create_app
 from appliance.panel.pin_store import PinStore, panel_files
 from appliance.panel.server import serve_panel
+from tests.controls.conftest import FAST_GPIO
 from tests.controls.real_appliance import start_real_appliance
 from tests.tooling import require_tool
 
@@ -42,25 +46,38 @@ PREVIEW_HASH = """() => {
 }"""
 
 
-@pytest.fixture
-def served(tmp_path):
-    appliance = start_real_appliance(tmp_path)
+@pytest.fixture(params=[False], ids=["pi"])
+def served(request, tmp_path):
+    simulate = request.param
+    appliance = start_real_appliance(tmp_path, gpio=FAST_GPIO)
     data_dir = appliance.parts.data_dir
     pin_path, secret_path = panel_files(data_dir)
     store = PinStore(pin_path)
     store.set(PIN)
     stop = threading.Event()
+    button = None
+    if simulate:
+        button = ButtonControl(
+            appliance.controller,
+            FAST_GPIO,
+            make_pin_factory(simulate=True),
+            clock=appliance.parts.clock,
+            shutdown=stop.set,
+        )
     app = create_app(
         appliance.parts.config,
         appliance.controller,
         pin_store=store,
         secret_path=secret_path,
         stop_event=stop,
+        virtual_button=VirtualButton(button.pin) if button else None,
     )
     server = serve_panel(app, "127.0.0.1", 0, stop, threads=12)
     yield appliance, f"http://127.0.0.1:{server.port}"
     stop.set()
     server.join(10)
+    if button is not None:
+        button.close()
     appliance.close()
 
 
@@ -160,3 +177,28 @@ def test_fits_a_360_px_phone_with_big_touch_targets(served, browser):
         for box in [e.bounding_box() for e in page.locator(selector).all()]:
             assert box["height"] >= 44 and box["width"] >= 44, selector
     shot(page, "08-360px")
+
+
+@pytest.mark.parametrize("served", [True], ids=["simulated"], indirect=True)
+def test_virtual_button_presses_and_holds_like_the_real_one(served, browser):
+    appliance, base = served
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(base + "/login")
+    page.fill("#pin", PIN)
+    page.click("#login-button")
+    page.wait_for_url(base + "/")
+    button = page.locator("#virtual-button")
+    button.hover()
+    page.mouse.down()
+    page.mouse.up()
+    page.wait_for_function("() => document.getElementById('state').textContent === 'recording'")
+    page.mouse.down()
+    page.mouse.up()
+    page.wait_for_function("() => document.getElementById('mark-count').textContent === '1'")
+    page.mouse.down()
+    page.wait_for_function("() => document.getElementById('state').textContent !== 'recording'")
+    page.mouse.up()
+    shot(page, "09-virtual-button")
+    assert appliance.controller.wait_idle(10)
+    (info,) = appliance.parts.vault.list_sessions()
+    assert info.mark_count == 1

@@ -247,18 +247,21 @@
     const button = $("virtual-button");
     if (!button) { return; }
     let down = false;
+    // Press and release must reach the device in order, so each waits for the one before.
+    let sent = Promise.resolve();
+    const send = (pressed) => { sent = sent.then(() => command("/api/sim/button", { pressed: pressed })); };
     const press = (e) => {
       e.preventDefault();
       if (down) { return; }
       down = true;
       button.classList.add("down");
-      command("/api/sim/button", { pressed: true });
+      send(true);
     };
     const release = () => {
       if (!down) { return; }
       down = false;
       button.classList.remove("down");
-      command("/api/sim/button", { pressed: false });
+      send(false);
     };
     button.addEventListener("pointerdown", press);
     ["pointerup", "pointercancel", "pointerleave"].forEach((t) => button.addEventListener(t, release));
