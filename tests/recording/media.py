@@ -88,3 +88,10 @@ def beep_onsets(decoded: Decoded, threshold: float = 0.1, min_gap: float = 0.5) 
             onsets.append(decoded.audio_start + index / decoded.audio_rate)
         last = index
     return onsets
+
+
+def decode_frames_with(data: bytes, read) -> tuple[list, Decoded]:
+    """`read(gray picture)` for every decoded frame, and the usual decode."""
+    with av.open(io.BytesIO(data)) as container:
+        values = [read(frame.to_ndarray(format="gray")) for frame in container.decode(video=0)]
+    return values, decode(data)
