@@ -33,7 +33,8 @@ def run_verify(ctx: CliContext, args: argparse.Namespace) -> int:
         return 0
     result = log.verify()
     if result.ok:
-        print(f"Audit log intact: {result.entries} entries, every link of the chain checks.")
+        noun = "entry" if result.entries == 1 else "entries"
+        print(f"Audit log intact: {result.entries} {noun}, every link of the chain checks.")
         return 0
     print(f"Audit log BROKEN at entry {result.first_broken} of {result.entries}: {result.problem}.")
     if result.first_broken > 1:
