@@ -551,6 +551,21 @@ step_units() {
   fi
 }
 
+# timedated refuses SetTime while NTP is on ("automatic time synchronization is enabled"),
+# and the field has no internet: the clock comes from the practitioner's phone (panel).
+step_clock() {
+  step "clock set from the panel, not NTP"
+  local systemctl=(systemctl)
+  [ "$ROOT" = / ] || systemctl+=("--root=$ROOT")
+  if [ "$("${systemctl[@]}" is-enabled systemd-timesyncd.service 2>/dev/null || true)" != enabled ]; then
+    unchanged "systemd-timesyncd not enabled"
+    return
+  fi
+  change "disable systemd-timesyncd (NTP)"
+  run "${systemctl[@]}" disable systemd-timesyncd.service
+  if live; then run systemctl stop systemd-timesyncd.service; fi
+}
+
 step_read_only_root() {
   [ "$READ_ONLY_ROOT" = 1 ] || return 0
   step "read-only root (RAM overlay; the data partition stays on the card)"
@@ -606,6 +621,7 @@ main() {
   step_wifi
   step_hostname
   step_swap
+  step_clock
   step_read_only_root
   finish
 }

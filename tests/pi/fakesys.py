@@ -169,7 +169,10 @@ def systemctl(state: dict, args: list[str]) -> int:
     if verb == "enable":
         state["enabled"] += units
         return 0
-    if verb in ("daemon-reload", "restart"):
+    if verb == "disable":
+        state["enabled"] = [u for u in state["enabled"] if u not in units]
+        return 0
+    if verb in ("daemon-reload", "restart", "stop"):
         return 0
     raise Usage(args)
 

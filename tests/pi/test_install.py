@@ -52,6 +52,7 @@ class FakePi:
             (self.root / "etc/rpi").mkdir()
             (self.root / "etc/rpi/swap.conf").write_text("[Main]\nMechanism=auto\n")
         state["block"] = {}
+        state["enabled"] = ["systemd-timesyncd.service", "ssh.service"]
         self.state.write_text(json.dumps(state))
         for name in fakesys.COMMANDS:
             stub = self.bin / name
@@ -150,6 +151,7 @@ def test_install_sets_up_the_appliance(pi: FakePi) -> None:
     assert "dphys-swapfile" not in system["packages"]
     assert sorted(system["users"]["vig-appliance"]) == ["audio", "gpio", "video"]
     assert {"vig-appliance.service", "NetworkManager.service"} <= set(system["enabled"])
+    assert "systemd-timesyncd.service" not in system["enabled"]  # else SetTime is refused
     assert system["recipients"] == [[RECIPIENT, "practitioner"], [RECOVERY, "service recovery"]]
     assert system["pin_set"] is True
     assert (pi.root / "var/lib/vig-appliance/panel-pin").exists()
@@ -178,7 +180,7 @@ def test_install_sets_up_the_appliance(pi: FakePi) -> None:
         "overlayroot=tmpfs:recurse=0 console=serial0")
     assert (pi.root / "etc/hostname").read_text() == "vig\n"
     assert "127.0.1.1\tvig" in (pi.root / "etc/hosts").read_text().splitlines()
-    assert "install.sh: 30 changes made." in result.stdout
+    assert "install.sh: 31 changes made." in result.stdout
     unit = pi.root / "etc/systemd/system/vig-appliance.service"
     assert unit.read_bytes() == (REPO / "systemd/vig-appliance.service").read_bytes()
     assert ["systemctl", "restart", "vig-appliance.service"] in pi.calls()
