@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .errors import storage_errors
 from .filesystem import FileSystem
 
 TEMP_SUFFIX = ".tmp"
@@ -26,10 +27,11 @@ def is_temp_file(path: Path) -> bool:
 def replace_atomically(fs: FileSystem, path: Path, data: bytes) -> None:
     """Make `data` the durable content of `path`, all or nothing."""
     temp = temp_path_for(path)
-    if temp.exists():
-        fs.unlink(temp)
-    with fs.open_new(temp) as file:
-        file.write(data)
-        fs.fsync(file)
-    fs.replace(temp, path)
-    fs.fsync_dir(path.parent)
+    with storage_errors(path.name):
+        if temp.exists():
+            fs.unlink(temp)
+        with fs.open_new(temp) as file:
+            file.write(data)
+            fs.fsync(file)
+        fs.replace(temp, path)
+        fs.fsync_dir(path.parent)

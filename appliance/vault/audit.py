@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PersonalDataInAudit
+from .errors import PersonalDataInAudit, storage_errors
 from .filesystem import FileSystem
 
 GENESIS = "0" * 64
@@ -69,6 +69,10 @@ class AuditLog:
         return True
 
     def _locked_append(self, event: str | None, fields: dict) -> None:
+        with storage_errors(self.path.name):
+            self._append_durably(event, fields)
+
+    def _append_durably(self, event: str | None, fields: dict) -> None:
         created = not self.path.exists()
         with self._fs.open_append(self.path) as file:
             fcntl.flock(file.fileno(), fcntl.LOCK_EX)  # the CLI may append while the service runs

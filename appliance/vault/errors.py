@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from ..errors import ApplianceError
 
 
@@ -87,3 +91,31 @@ class NoFreeSessionId(VaultError, FileExistsError):
     """Every session id tried for this start time already exists."""
 
     code = "no_free_session_id"
+
+
+class StorageWriteFailed(VaultError, OSError):
+    """The SD card refused a write."""
+
+    code = "storage_write_failed"
+    hint = "The SD card may be failing or was removed; export what is stored as soon as possible."
+
+
+def storage_error(exc: OSError, what: str) -> VaultError:
+    """The vault's error for an OS error while writing `what`: a full card is told apart."""
+    if exc.errno == errno.ENOSPC:
+        error: VaultError = NotEnoughSpace(f"the SD card is full: could not write {what}")
+    else:
+        error = StorageWriteFailed(f"could not write {what}: {exc.strerror or exc}")
+    error.errno = exc.errno
+    return error
+
+
+@contextmanager
+def storage_errors(what: str) -> Iterator[None]:
+    """Turn an OS error while writing `what` into the vault's own, keeping the cause."""
+    try:
+        yield
+    except (NotEnoughSpace, StorageWriteFailed):
+        raise
+    except OSError as exc:
+        raise storage_error(exc, what) from exc

@@ -21,7 +21,7 @@ from ..config import RecordingConfig
 from .age import AgeWriter, Recipient
 from .atomic_file import temp_path_for
 from .audit import AuditLog
-from .errors import SessionClosed
+from .errors import SessionClosed, storage_errors
 from .filesystem import FileSystem
 from .session_files import METADATA_FILE, file_digest, numbered_name
 from .state import COMPLETE, INTERRUPTED, FileRecord, SessionState, write_state
@@ -87,12 +87,14 @@ class PartWriter:
 
     def write(self, data: bytes | memoryview) -> int:
         self._check_open()
-        return self._age.write(data)
+        with storage_errors(self.name):
+            return self._age.write(data)
 
     def sync(self, filler: bytes = b"") -> None:
         """Make everything written so far durable (see AgeWriter.sync for the filler)."""
         self._check_open()
-        self._age.sync(filler)
+        with storage_errors(self.name):
+            self._age.sync(filler)
 
     def _check_open(self) -> None:
         if self.closed:
@@ -102,8 +104,9 @@ class PartWriter:
         """Seal the file, make it durable and record its size and sha256 in state.json."""
         if self.closed:
             return
-        self._age.close(final_filler)
-        self._file.close()
+        with storage_errors(self.name):
+            self._age.close(final_filler)
+            self._file.close()
         self.closed = True
         self.session._part_closed(self, complete=True, size=self._sink.size,
                                   sha256=self._sink.hexdigest())
@@ -170,12 +173,13 @@ class SessionWriter:
 
     def _open_media(self, kind: str, number: int) -> PartWriter:
         name = numbered_name(kind, number)
-        file = self.fs.open_new(self.directory / name)
-        try:
-            part = PartWriter(self, name, kind, file)
-        except BaseException:
-            file.close()
-            raise
+        with storage_errors(name):
+            file = self.fs.open_new(self.directory / name)
+            try:
+                part = PartWriter(self, name, kind, file)
+            except BaseException:
+                file.close()
+                raise
         self._open.append(part)
         self.state.put_file(FileRecord(name=name, kind=kind))
         write_state(self.fs, self.directory, self.state)  # its directory fsync covers `name`
@@ -207,14 +211,15 @@ class SessionWriter:
         data = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
         path = self.directory / name
         temp = temp_path_for(path)
-        if temp.exists():
-            self.fs.unlink(temp)
-        with self.fs.open_new(temp) as file:
-            sink = HashingSink(file)
-            writer = AgeWriter(sink, self.recipients, on_sync=lambda: self.fs.fsync(file))
-            writer.write(data)
-            writer.close()
-        self.fs.replace(temp, path)
+        with storage_errors(name):
+            if temp.exists():
+                self.fs.unlink(temp)
+            with self.fs.open_new(temp) as file:
+                sink = HashingSink(file)
+                writer = AgeWriter(sink, self.recipients, on_sync=lambda: self.fs.fsync(file))
+                writer.write(data)
+                writer.close()
+            self.fs.replace(temp, path)
         self.state.put_file(FileRecord(name, kind, sink.size, sink.hexdigest(), True))
         write_state(self.fs, self.directory, self.state)  # its directory fsync covers the rename
 

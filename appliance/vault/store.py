@@ -14,7 +14,7 @@ from pathlib import Path
 from ..config import RecordingConfig, StorageConfig
 from .age import CHUNK_SIZE, Recipient
 from .audit import AuditLog
-from .errors import NoFreeSessionId, NoRecipient, UnknownSession
+from .errors import NoFreeSessionId, NoRecipient, UnknownSession, storage_errors
 from .filesystem import FileSystem, OsFileSystem, make_dirs_durably
 from .recipients import RECIPIENTS_FILE, EnrolledRecipient, RecipientsFile
 from .recovery import recover_session, remove_session_directory
@@ -89,10 +89,11 @@ class Vault:
         """Start a session: its directory, state.json and session.json.age, audited."""
         self.check_can_start()
         recipients = self.recipients()
-        make_dirs_durably(self.fs, self.sessions_dir)
         started_at = self._wall_clock()
-        directory = self._new_session_directory(started_at)
-        self.fs.fsync_dir(self.sessions_dir)
+        with storage_errors("a new session directory"):
+            make_dirs_durably(self.fs, self.sessions_dir)
+            directory = self._new_session_directory(started_at)
+            self.fs.fsync_dir(self.sessions_dir)
         state = SessionState(directory.name, RECORDING, started_at)
         write_state(self.fs, directory, state)
         writer = SessionWriter(
@@ -158,7 +159,8 @@ class Vault:
         directory = self._directory(session_id)
         state.move_to(DELETED)
         write_state(self.fs, directory, state)
-        files = remove_session_directory(self.fs, directory)
+        with storage_errors(f"the deletion of session {session_id}"):
+            files = remove_session_directory(self.fs, directory)
         self.audit.append("session_deleted", session=session_id, reason=reason, files=files)
 
     def mark_exported(self, session_id: str, destination: str) -> None:

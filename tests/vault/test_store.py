@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
 import pytest
 
 from appliance.config import RecordingConfig, StorageConfig
 from appliance.vault import NoRecipient, NotEnoughSpace, UnknownSession
-from appliance.vault.age import CHUNK_SIZE, decrypt_file
+from appliance.vault.age import CHUNK_SIZE, decrypt_file, salvage
 from appliance.vault.errors import SessionClosed
 from appliance.vault.space import recording_bytes_per_second
 from appliance.vault.state import read_state, write_state
@@ -285,3 +286,37 @@ def test_recover_rebuilds_an_unreadable_state_file_from_the_files(vault, make_va
     events = [e["event"] for e in rebooted.audit.entries()]
     assert events[-1] == "session_interrupted"
     assert events.index("state_file_unreadable") < events.index("file_found")
+
+
+def test_a_full_card_is_reported_as_such_and_loses_nothing_synced(
+    make_vault, identity, disk
+):
+    vault = make_vault(storage=StorageConfig(reserve_bytes=0, start_headroom_minutes=0))
+    vault.add_recipient(str(identity.recipient))
+    disk.set_free_bytes(400_000)
+    session = vault.create_session({})
+    session.write_mark(1, {"n": 1})
+    part = session.open_part()
+    part.write(b"k" * CHUNK_SIZE)
+    part.sync()
+    with pytest.raises(NotEnoughSpace):
+        for _ in range(20):
+            part.write(b"q" * CHUNK_SIZE)
+            part.sync()
+    disk.set_free_bytes(0)
+    with pytest.raises(NotEnoughSpace):
+        session.write_mark(2, {"n": 2})
+    assert read_state(vault.sessions_dir / session.id).mark_count == 1
+    disk.power_cut()
+    disk.set_free_bytes(10 * MIB)  # e.g. after an export freed space
+    rebooted = make_vault()
+    assert rebooted.recover_interrupted() == [session.id]
+    plain = decrypt_or_salvage(part.path, identity)
+    assert plain.startswith(b"k" * CHUNK_SIZE)
+
+
+def decrypt_or_salvage(path, identity) -> bytes:
+    out = io.BytesIO()
+    with open(path, "rb") as source:
+        salvage(source, [identity], out)
+    return out.getvalue()
