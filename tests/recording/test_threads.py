@@ -57,3 +57,11 @@ def test_sound_arriving_before_the_first_picture_is_used():
     decoded = decode(bytes(session.parts[0].data))
     (onset,) = beep_onsets(decoded)
     assert abs(onset - decoded.flash_times[0]) <= 0.015
+
+
+def test_a_recorder_that_never_saw_a_picture_stops_cleanly():
+    session = MemorySession()
+    recorder = Recorder(session, small_config(), threaded=True)
+    assert recorder.add_mark(1, 123.0) == 0.0
+    assert recorder.stop() == [] and recorder.stop() == []
+    assert session.parts == [] and session.clips == {}
