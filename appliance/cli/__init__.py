@@ -13,10 +13,20 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ApplianceError
-from . import age_cmd, audit_cmd, export_cmd, keys_cmd, panel_cmd, record_cmd, sessions_cmd
+from . import (
+    age_cmd,
+    audit_cmd,
+    doctor_cmd,
+    export_cmd,
+    keys_cmd,
+    panel_cmd,
+    record_cmd,
+    sessions_cmd,
+)
 from .context import CliContext
 
 COMMAND_MODULES = (age_cmd, keys_cmd, sessions_cmd, audit_cmd, record_cmd, panel_cmd, export_cmd)
+COMMAND_MODULES += (doctor_cmd,)
 
 
 def build_parser() -> argparse.ArgumentParser:
