@@ -105,7 +105,16 @@ app_command() {
   APP=(runuser -u "$SERVICE_USER" -- "$(at "$VENV")/bin/vig-appliance"
        --config "$(at "$CONF_DIR")/config.toml" --data-dir "$(at "$DATA_DIR")")
 }
-app() { "${APP[@]}" "$@"; }
+# The app as the service user, from / (the caller's directory may be closed to that user).
+app() { (cd / && "${APP[@]}" "$@"); }
+run_app() {
+  if [ "$DRY_RUN" = 1 ]; then
+    printf '     would run: %s\n' "$(shell_words "${APP[@]}" "$@")"
+  else
+    printf '     run: %s\n' "$(shell_words "${APP[@]}" "$@")"
+    app "$@"
+  fi
+}
 
 parse_args() {
   while [ $# -gt 0 ]; do
@@ -313,7 +322,11 @@ step_app() {
 step_data_partition() {
   [ -n "$DATA_PARTITION" ] || return 0
   step "data partition $DATA_PARTITION"
-  local fstype label uuid fstab
+  local fstype label uuid fstab kind
+  kind=$(lsblk -ndo TYPE "$DATA_PARTITION" 2>/dev/null || true)
+  if [ "$kind" != part ]; then
+    die "$DATA_PARTITION is not a partition (lsblk says '${kind:-nothing}'): give the partition meant for the data, like /dev/mmcblk0p3, never a whole card or disk"
+  fi
   fstype=$(blkid -o value -s TYPE "$DATA_PARTITION" 2>/dev/null || true)
   label=$(blkid -o value -s LABEL "$DATA_PARTITION" 2>/dev/null || true)
   if [ -z "$fstype" ]; then
@@ -408,7 +421,7 @@ enrol() {
     return
   fi
   change "enrol the $comment recipient ${recipient:0:16}…"
-  run "${APP[@]}" keys add "$recipient" --comment "$comment"
+  run_app keys add "$recipient" --comment "$comment"
 }
 
 step_keys() {

@@ -23,7 +23,7 @@ def env_path(name: str) -> Path:
 
 EMPTY_STATE: dict = {
     "packages": {}, "users": {}, "groups": [], "owners": {}, "enabled": [], "country": "",
-    "block": {}, "mounts": [], "pip": [], "recipients": [], "pin_set": False,
+    "block": {}, "partitions": [], "mounts": [], "pip": [], "recipients": [], "pin_set": False,
 }
 
 
@@ -258,6 +258,14 @@ def blkid(state: dict, args: list[str]) -> int:
     return 0
 
 
+def lsblk(state: dict, args: list[str]) -> int:
+    options, (device,) = option_values(args, {"-ndo"})
+    if options.get("-ndo") != "TYPE":
+        raise Usage(args)
+    print("part" if device in state["partitions"] else "disk")
+    return 0
+
+
 def mkfs_ext4(state: dict, args: list[str]) -> int:
     options, (device,) = option_values(args, {"-L"})
     state["block"][device] = {"TYPE": "ext4", "LABEL": options["-L"],
@@ -282,7 +290,7 @@ COMMANDS: dict[str, Callable[[dict, list[str]], int]] = {
     "dpkg-query": dpkg_query, "apt-get": apt_get, "getent": getent, "useradd": useradd,
     "groupadd": groupadd, "usermod": usermod, "id": id_, "chown": chown, "stat": stat,
     "systemctl": systemctl, "raspi-config": raspi_config, "python3": python3, "pip": pip,
-    "runuser": runuser, "vig-appliance": vig_appliance, "blkid": blkid,
+    "runuser": runuser, "vig-appliance": vig_appliance, "blkid": blkid, "lsblk": lsblk,
     "mkfs.ext4": mkfs_ext4, "findmnt": findmnt, "mount": mount, "nmcli": recorded,
     "hostname": recorded, "udevadm": recorded, "iw": recorded,
 }

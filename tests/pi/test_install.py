@@ -28,7 +28,7 @@ RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
 RECOVERY = "age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg"
 DATA_PARTITION = "/dev/mmcblk0p3"
 CMDLINE = "console=serial0,115200 root=PARTUUID=4e639091-02 rootfstype=ext4 rootwait\n"
-QUERIES = {"dpkg-query", "getent", "id", "stat", "blkid", "findmnt"}
+QUERIES = {"dpkg-query", "getent", "id", "stat", "blkid", "lsblk", "findmnt"}
 
 
 class FakePi:
@@ -52,6 +52,7 @@ class FakePi:
             (self.root / "etc/rpi").mkdir()
             (self.root / "etc/rpi/swap.conf").write_text("[Main]\nMechanism=auto\n")
         state["block"] = {}
+        state["partitions"] = [DATA_PARTITION]
         state["enabled"] = ["systemd-timesyncd.service", "ssh.service"]
         self.state.write_text(json.dumps(state))
         for name in fakesys.COMMANDS:
@@ -69,13 +70,13 @@ class FakePi:
 
     def run(self, *extra: str, full: bool = True) -> subprocess.CompletedProcess[str]:
         self.log.write_text("")
-        args = ["bash", str(INSTALL), "--root", str(self.root), "--source", str(self.source),
-                *extra]
+        args = ["bash", str(INSTALL), "--root", str(self.root), "--source", str(self.source)]
         if full:
             args += ["--recipient", RECIPIENT, "--recovery-recipient", RECOVERY,
                      "--pin-file", str(self.pin_file),
                      "--wifi-passphrase-file", str(self.passphrase_file),
                      "--data-partition", DATA_PARTITION, "--read-only-root"]
+        args += extra  # after the defaults: a repeated option's last value wins
         env = {"PATH": f"{self.bin}:/usr/bin:/bin", "FAKESYS_STATE": str(self.state),
                "FAKESYS_LOG": str(self.log), "FAKESYS_ROOT": str(self.root),
                "FAKESYS_BIN": str(self.bin), "HOME": os.environ.get("HOME", "/root")}
@@ -228,6 +229,13 @@ def test_a_foreign_file_system_is_never_formatted(pi: FakePi) -> None:
     system["block"][DATA_PARTITION] = {"TYPE": "vfat", "LABEL": "HOLIDAY", "UUID": "AB12-CD34"}
     pi.state.write_text(json.dumps(system))
     result = pi.run()
+    assert result.returncode == 1
+    assert result.stderr.startswith("install.sh: error:")
+    assert not any(call[0] == "mkfs.ext4" for call in pi.calls())
+
+
+def test_a_whole_card_is_never_formatted(pi: FakePi) -> None:
+    result = pi.run("--data-partition", "/dev/mmcblk0")  # the last --data-partition wins
     assert result.returncode == 1
     assert result.stderr.startswith("install.sh: error:")
     assert not any(call[0] == "mkfs.ext4" for call in pi.calls())
