@@ -98,7 +98,13 @@ def safe_device_name(name: str) -> str:
 
 
 class Exporter:
-    """Exports every finished session of `vault` to one stick; see the module docstring."""
+    """Exports every finished session of `vault` to one stick; see the module docstring.
+
+    `progress` is called from the exporting thread and from its read-back thread, so it
+    must be thread-safe (publishing on the controller's EventBus is). A stick-wide failure
+    raises an ExportError whose `result` (when the export had begun) lists what was
+    already exported and deleted; per-session problems are in `ExportResult.kept`.
+    """
 
     def __init__(
         self,

@@ -27,17 +27,28 @@ def _unmount_tool() -> str:
 
 @contextlib.contextmanager
 def mounted_fat(image: Path, mountpoint: Path, *, read_only: bool = False) -> Iterator[Path]:
+    """Mount in the foreground, so unmounting can wait until fusefat has written everything
+    back to the image (it keeps writing for a moment after `fusermount -u` returns)."""
     fusefat = require_tool("fusefat", "fusefat")
     mountpoint.mkdir(parents=True, exist_ok=True)
     mode = "ro" if read_only else "rw+"
-    subprocess.run([fusefat, "-o", mode, str(image), str(mountpoint)], check=True,
-                   capture_output=True)
-    deadline = time.monotonic() + 10
-    while not os.path.ismount(mountpoint):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"fusefat did not mount {image}")
-        time.sleep(0.05)
+    daemon = subprocess.Popen(
+        [fusefat, "-f", "-o", mode, str(image), str(mountpoint)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
     try:
-        yield mountpoint
+        deadline = time.monotonic() + 10
+        while not os.path.ismount(mountpoint):
+            if daemon.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"fusefat did not mount {image}")
+            time.sleep(0.05)
+        try:
+            yield mountpoint
+        finally:
+            subprocess.run([_unmount_tool(), "-u", str(mountpoint)], check=True,
+                           capture_output=True)
+        daemon.wait(timeout=30)
     finally:
-        subprocess.run([_unmount_tool(), "-u", str(mountpoint)], check=True, capture_output=True)
+        if daemon.poll() is None:
+            daemon.terminate()
+            daemon.wait(timeout=10)

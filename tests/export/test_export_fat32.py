@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 
 import pytest
@@ -10,6 +11,7 @@ from appliance.export.errors import StickReadOnly
 from appliance.export.exporter import Exporter
 from appliance.export.manifest import EXPORT_DIR_NAME, MANIFEST_NAME, Manifest
 from appliance.export.stick import FolderStick
+from appliance.unpack.cli import main as unpack_main
 from tests.export.fatimage import make_fat32, mounted_fat
 from tests.tooling import require_tool
 
@@ -35,6 +37,13 @@ def test_export_to_fat32_verifies_and_the_filesystem_stays_clean(recorded, tmp_p
                 assert (folder / name).read_bytes() == data
             manifest = Manifest.from_json((folder / MANIFEST_NAME).read_bytes(), "m")
             assert {f.name for f in manifest.files} == set(files)
+        key = tmp_path / "key.txt"
+        key.write_text(f"{recorded.identity}\n")
+        code = unpack_main([str(root), "-i", str(key), "--out", str(tmp_path / "laptop")],
+                           stream=io.StringIO())
+        assert code == 0
+    for session_id in before:
+        assert list((tmp_path / "laptop" / session_id).glob("session_*.mp4"))
 
 
 def test_read_only_stick_is_refused_and_nothing_deleted(recorded, tmp_path):
