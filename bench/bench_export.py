@@ -9,6 +9,7 @@ card side alike. The baseline copies the same session folders with `cp -r` and t
 Prints MB/s for both and the ratio export / baseline (goal ≥ 0.8×).
 
     .venv/bin/python bench/bench_export.py [--mib 256] [--sessions 2] [--dir DIR] [--fat32]
+        [--repeat N]
 
 --fat32 targets a FAT32 image (mkfs.vfat, mounted with fusefat) instead of DIR: both the
 baseline and the export write there.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,7 +65,7 @@ def drop_cached(paths: list[Path]) -> None:
             os.close(fd)
 
 
-def bench(target_root: Path, data_dir: Path, total_mib: int, sessions: int) -> None:
+def bench(target_root: Path, data_dir: Path, total_mib: int, sessions: int) -> float:
     vault = fill_vault(data_dir, total_mib, sessions)
     infos = vault.list_sessions()
     files = [i.directory / f.name for i in infos for f in i.files]
@@ -93,6 +95,18 @@ def bench(target_root: Path, data_dir: Path, total_mib: int, sessions: int) -> N
     print(f"cp -r + sync:                 {baseline:7.2f} s  {mb / baseline:8.1f} MB/s")
     print(f"export (write+fsync+verify):  {exported:7.2f} s  {mb / exported:8.1f} MB/s")
     print(f"ratio export/baseline throughput: {baseline / exported:.2f}x (goal >= 0.8x)")
+    shutil.rmtree(stick)
+    return baseline / exported
+
+
+def run(base: Path, args: argparse.Namespace, target: Path) -> None:
+    ratios = []
+    for round_number in range(args.repeat):
+        ratios.append(bench(target, base / f"data{round_number}", args.mib, args.sessions))
+        shutil.rmtree(base / f"data{round_number}")
+    if len(ratios) > 1:
+        print(f"median ratio over {len(ratios)} runs: {statistics.median(ratios):.2f}x "
+              f"(min {min(ratios):.2f}x, max {max(ratios):.2f}x)")
 
 
 def main() -> None:
@@ -101,13 +115,14 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=2)
     parser.add_argument("--dir", help="where the data dir and target go (default: a temp dir)")
     parser.add_argument("--fat32", action="store_true", help="target a fusefat FAT32 image")
+    parser.add_argument("--repeat", type=int, default=1, help="runs (the median is printed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         base = Path(tmp)
         if not args.fat32:
             target = base / "target"
             target.mkdir()
-            bench(target, base / "data", args.mib, args.sessions)
+            run(base, args, target)
             return
         image = base / "stick.img"
         with open(image, "wb") as fh:
@@ -120,7 +135,7 @@ def main() -> None:
         try:
             while not os.path.ismount(mount):
                 time.sleep(0.05)
-            bench(mount, base / "data", args.mib, args.sessions)
+            run(base, args, mount)
         finally:
             subprocess.run([shutil.which("fusermount3") or "fusermount", "-u", str(mount)],
                            check=True)
