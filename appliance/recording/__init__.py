@@ -6,7 +6,13 @@ See DESIGN.md ("The data flows one way", "Encryption") and `recorder.py` for the
 from .boxes import TopLevelBoxTracker, free_box
 from .clips import ClipCutter, ClipInfo
 from .durable_sink import DurableSink, PartSink
-from .errors import MalformedBoxStream, NoKeyframeYet, RecorderStopped, RecordingError
+from .errors import (
+    MalformedBoxStream,
+    NoKeyframeYet,
+    RecorderStopped,
+    RecordingError,
+    RecordingFailed,
+)
 from .muxer import FragmentedMuxer, MediaFormat
 from .part import PartSummary
 from .recorder import Recorder, RecordingSession
@@ -26,6 +32,7 @@ __all__ = [
     "Recorder",
     "RecorderStopped",
     "RecordingError",
+    "RecordingFailed",
     "RecordingSession",
     "TopLevelBoxTracker",
     "free_box",

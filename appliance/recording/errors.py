@@ -24,6 +24,13 @@ class NoKeyframeYet(RecordingError, RuntimeError):
     code = "recording-no-keyframe"
 
 
+class RecordingFailed(RecordingError, OSError):
+    """Writing the recording failed (full or failing card, a bug); what was synced is kept."""
+
+    code = "recording-failed"
+    hint = "The recording up to the last second before the failure is kept. Check the SD card."
+
+
 class RecorderStopped(RecordingError, RuntimeError):
     """The recorder has been stopped and accepts no more input."""
 

@@ -42,7 +42,7 @@ from appliance.sources.types import AudioBlock, EncodedFrame
 
 from .clips import ClipCutter, ClipInfo
 from .durable_sink import DurableSink, PartSink
-from .errors import RecorderStopped
+from .errors import RecorderStopped, RecordingFailed
 from .muxer import FragmentedMuxer, MediaFormat
 from .part import OpenPart, PartSummary
 from .resampler import PictureClockResampler
@@ -72,6 +72,7 @@ class Recorder:
         *,
         threaded: bool = True,
         queue_seconds: float = 4.0,
+        on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         self._session = session
         self._config = config
@@ -95,6 +96,9 @@ class Recorder:
         self._stopped = False
         self.parts: list[PartSummary] = []
         self.frames_dropped = 0
+        self.input_dropped = 0  # pictures and sound that came after a stop or a failure
+        self._error: BaseException | None = None
+        self._on_error = on_error
         self.audio_filled_seconds = 0.0  # silence that stood in for missing sound
         self.audio_level_dbfs = float("-inf")
         self._threaded = threaded
@@ -108,9 +112,11 @@ class Recorder:
     # -- input (any thread) -------------------------------------------------------------
 
     def on_frame(self, frame: EncodedFrame) -> None:
+        """Take a picture (camera thread). After `stop` or a failure it is counted, dropped."""
         self._submit(self._process_frame, frame)
 
     def on_audio(self, block: AudioBlock) -> None:
+        """Take a block of sound (microphone thread); dropped like pictures after a stop."""
         self._submit(self._process_audio, block)
 
     def mark_media_time(self, t_monotonic: float) -> float:
@@ -120,6 +126,8 @@ class Recorder:
 
     def add_mark(self, number: int, t_monotonic: float) -> float:
         """Cut a clip around an instant; returns its media time. The clip closes itself."""
+        if not self._accepting:
+            raise RecorderStopped("the recording has stopped; there is nothing to mark")
         media_time = self.mark_media_time(t_monotonic)
         self._submit(self._process_mark, number, media_time)
         return media_time
@@ -138,8 +146,17 @@ class Recorder:
     def clips(self) -> list[ClipInfo]:
         return list(self._clips.clips)
 
+    @property
+    def error(self) -> BaseException | None:
+        """What made the recording fail, if it failed (also raised by `stop`)."""
+        return self._error
+
     def stop(self) -> list[PartSummary]:
-        """Process what is queued, end open clips and parts; every byte is durable after."""
+        """Process what is queued, end open clips and parts; every byte is durable after.
+
+        Raises `RecordingFailed` if writing failed at any point (what was made durable
+        before stays on the card, and whatever could still be closed is closed).
+        """
         with self._submit_lock:
             self._accepting = False
         if self._threaded and not self._stop_event.is_set():
@@ -150,21 +167,43 @@ class Recorder:
             if not self._stopped:
                 self._stopped = True
                 self._finish()
+        if self._error is not None:
+            raise RecordingFailed(
+                f"the recording could not be written completely: {self._error}"
+            ) from self._error
         return list(self.parts)
 
     # -- threading ------------------------------------------------------------------------
 
     def _submit(self, fn: Callable[..., None], *args: object) -> None:
         with self._submit_lock:
-            if not self._accepting:
-                raise RecorderStopped("the recording has stopped; start a new one")
+            if not self._accepting or self._error is not None:
+                self.input_dropped += 1
+                return
             if self._threaded:
                 self._queue.put((fn, args))
                 return
         with self._lock:
-            if self._stopped:
-                raise RecorderStopped("the recording has stopped; start a new one")
+            if self._stopped or self._error is not None:
+                self.input_dropped += 1
+                return
+            self._run_guarded(fn, *args)
+        if self._error is not None:
+            raise RecordingFailed(f"the recording failed: {self._error}") from self._error
+
+    def _run_guarded(self, fn: Callable[..., None], *args: object) -> None:
+        """Run writer work; the first failure is kept, reported once, and ends the writing.
+
+        The catch is broad on purpose and hides nothing: the error is kept, passed to
+        `on_error`, and raised again by `stop()` (and at once in inline mode).
+        """
+        try:
             fn(*args)
+        except Exception as exc:  # noqa: BLE001 - kept and re-raised, see docstring
+            if self._error is None:
+                self._error = exc
+                if self._on_error is not None:
+                    self._on_error(exc)
 
     def _drain_loop(self) -> None:
         while not self._stop_event.wait(_DRAIN_INTERVAL):
@@ -172,6 +211,7 @@ class Recorder:
                 self._drain_queue()
 
     def _drain_queue(self) -> None:
+        """Run what is queued; after a failure keep emptying it so no producer blocks."""
         if not self._threaded:
             return
         while True:
@@ -179,7 +219,10 @@ class Recorder:
                 fn, args = self._queue.get_nowait()
             except queue.Empty:
                 return
-            fn(*args)
+            if self._error is None:
+                self._run_guarded(fn, *args)
+            else:
+                self.input_dropped += 1
 
     # -- the writer's work (under the lock / on the writer thread) -------------------------
 
@@ -299,12 +342,13 @@ class Recorder:
         part.refresh()
 
     def _finish(self) -> None:
+        """Close parts first (the recording), then clips; one failure does not stop the rest."""
         end = self.media_time
-        self._clips.stop(end)
         for part in self._ending:
-            part.close()
+            self._run_guarded(part.close)
         self._ending.clear()
         if self._part is not None:
             self._part.summary.end_time = end
-            self._part.close()
+            self._run_guarded(self._part.close)
             self._part = None
+        self._run_guarded(self._clips.stop, end)

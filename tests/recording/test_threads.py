@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import threading
 
 import pytest
 
-from appliance.recording.errors import RecorderStopped
+from appliance.recording.errors import RecorderStopped, RecordingFailed
 from appliance.recording.recorder import Recorder
 
 from .conftest import MemorySession
 from .media import beep_onsets, decode
+from .memory_part import MemoryPartWriter
 from .recording_run import small_config
 from .scenario import Scene
 
@@ -39,8 +41,10 @@ def test_capture_threads_feed_one_writer_without_loss():
         decoded = decode(bytes(part.data))
         numbers += decoded.frame_numbers
     assert numbers == list(range(120))
+    recorder.on_frame(frames[0])  # a capture thread racing the stop: counted, not raised
+    assert recorder.input_dropped == 1
     with pytest.raises(RecorderStopped):
-        recorder.on_frame(frames[0])
+        recorder.add_mark(9, frames[0].capture_time)
 
 
 def test_sound_arriving_before_the_first_picture_is_used():
@@ -65,3 +69,35 @@ def test_a_recorder_that_never_saw_a_picture_stops_cleanly():
     assert recorder.add_mark(1, 123.0) == 0.0
     assert recorder.stop() == [] and recorder.stop() == []
     assert session.parts == [] and session.clips == {}
+
+
+class FailingPart(MemoryPartWriter):
+    """A card that fails (full) on the n-th sync."""
+
+    def __init__(self, fail_on_sync: int) -> None:
+        super().__init__()
+        self._fail_on_sync = fail_on_sync
+
+    def sync(self, filler: bytes = b"") -> None:
+        if len(self.sync_calls) + 1 == self._fail_on_sync:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        super().sync(filler)
+
+
+def test_a_failing_card_ends_the_writing_and_stop_reports_it():
+    scene = Scene(seconds=8)
+    session = MemorySession()
+    failing = FailingPart(fail_on_sync=3)
+    session.open_part = lambda: failing
+    errors = []
+    recorder = Recorder(session, small_config(), threaded=True, on_error=errors.append)
+    for event in scene.events():
+        (recorder.on_frame if hasattr(event, "keyframe") else recorder.on_audio)(event)
+    with pytest.raises(RecordingFailed) as raised:
+        recorder.stop()
+    assert isinstance(raised.value.__cause__, OSError) and len(errors) == 1
+    assert recorder.error is errors[0]
+    assert recorder.input_dropped > 0, "input after the failure is dropped, nobody blocks"
+    assert len(failing.sync_calls) == 2
+    frames = decode(failing.durable_bytes()).frame_numbers
+    assert frames == list(range(len(frames))) and len(frames) >= 10
