@@ -462,6 +462,7 @@ step_wifi() {
     fi
   else
     warn "no raspi-config: setting the Wi-Fi country with iw until the next boot only"
+    change "Wi-Fi country $COUNTRY (until the next boot)"
     run iw reg set "$COUNTRY"
   fi
   keyfile=$(at "/etc/NetworkManager/system-connections/$AP_CONNECTION.nmconnection")
