@@ -21,12 +21,13 @@ from . import (
     keys_cmd,
     panel_cmd,
     record_cmd,
+    reset_cmd,
     sessions_cmd,
 )
 from .context import CliContext
 
 COMMAND_MODULES = (age_cmd, keys_cmd, sessions_cmd, audit_cmd, record_cmd, panel_cmd, export_cmd)
-COMMAND_MODULES += (doctor_cmd,)
+COMMAND_MODULES += (doctor_cmd, reset_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
