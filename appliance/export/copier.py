@@ -40,7 +40,10 @@ class SessionCopier:
         self._tracker = tracker
 
     def copy(self, records: Any) -> int:
-        """Copy (or recognise) and verify every file; returns the bytes written."""
+        """Copy (or recognise) and verify every file; returns the bytes written.
+
+        The new names are made durable by one fsync of the session folder at the end.
+        """
         copied = 0
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-verify") as verifier:
             checks: list[Future[None]] = []
@@ -51,6 +54,7 @@ class SessionCopier:
                 self._tracker.enter(VERIFYING, self._tracker.session)
                 for check in checks:
                     check.result()
+        self._dir.fsync()
         return copied
 
     def _put(self, record: Any, verifier: ThreadPoolExecutor, checks: list[Future[None]]) -> int:
@@ -65,7 +69,8 @@ class SessionCopier:
             self._tracker.enter(COPYING, self._tracker.session)
             with open(self._source_dir / name, "rb") as source:
                 written = self._dir.write_file(
-                    name, lambda: source.read(COPY_BLOCK), self._tracker.add_bytes
+                    name, lambda: source.read(COPY_BLOCK), self._tracker.add_bytes,
+                    sync_dir=False,
                 )
         else:
             self._tracker.add_bytes(record.size)

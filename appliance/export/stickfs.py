@@ -144,9 +144,13 @@ class StickDir:
         os.unlink(temp, dir_fd=self.fd)
 
     def write_file(
-        self, name: str, chunks: Callable[[], bytes], progress: ProgressFn
+        self, name: str, chunks: Callable[[], bytes], progress: ProgressFn, *,
+        sync_dir: bool = True,
     ) -> int:
         """Write `name` from a chunk source (empty bytes = end): temp, fsync, rename, fsync dir.
+
+        `sync_dir=False` leaves the directory fsync to the caller, who then owes one
+        `fsync()` of this directory before relying on the new names (one for many files).
 
         Returns the number of bytes handed to the stick. Nothing is hashed here: what counts
         is what reads back (`read_back`), compared with the hash recorded at recording time.
@@ -168,7 +172,8 @@ class StickDir:
         finally:
             os.close(fd)
         os.rename(temp, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
-        self.io.fsync(self.fd)
+        if sync_dir:
+            self.io.fsync(self.fd)
         return size
 
     def read_back(self, name: str, progress: ProgressFn) -> WrittenFile:
