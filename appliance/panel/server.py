@@ -48,8 +48,10 @@ def serve_panel(
             while not stop_event.is_set():
                 wasyncore.loop(timeout=LOOP_TIMEOUT_SECONDS, use_poll=True, map=socket_map, count=1)
         finally:
-            server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+            # Close every connection first, so a thread still streaming to one finds it
+            # closed on its next write and ends, then wait for the worker threads.
             wasyncore.close_all(socket_map, ignore_all=True)
+            server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
 
     thread = threading.Thread(target=run, name="panel-server", daemon=True)
     thread.start()
