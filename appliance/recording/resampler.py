@@ -19,8 +19,6 @@ at 48 kHz and cheap on a Pi.
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 
 from appliance.sources.types import AudioBlock
@@ -45,7 +43,7 @@ class PictureClockResampler:
         self._lock = lock_seconds
         self._relock = relock_seconds
         self._max_skew = max_skew_ppm * 1e-6
-        self._anchors: deque[tuple[int, float]] = deque()
+        self._anchors = _Anchors()
         self._input = np.zeros(0, np.float32)
         self._input_base = 0  # input index of self._input[0]
         self._received = 0  # input samples received so far
@@ -106,8 +104,7 @@ class PictureClockResampler:
         self._anchors.append((self._received, capture_time))
         self._input = np.concatenate([self._input, mono])
         self._received += len(mono)
-        while self._anchors and capture_time - self._anchors[0][1] > self._fit_window:
-            self._anchors.popleft()
+        self._anchors.forget_before(capture_time - self._fit_window)
 
     def _update_fit(self) -> None:
         """Least-squares line capture_time = a + index / rate over the anchors.
@@ -124,9 +121,13 @@ class PictureClockResampler:
         if last_time - self._last_fit_time < 0.5:
             return
         self._last_fit_time = last_time
-        index = np.fromiter((a[0] for a in self._anchors), np.float64) - first_index
-        times = np.fromiter((a[1] for a in self._anchors), np.float64) - first_time
-        slope, intercept = np.polyfit(index, times, 1)
+        index, times = self._anchors.arrays()
+        index -= first_index
+        times -= first_time
+        index_mean, times_mean = index.mean(), times.mean()
+        index -= index_mean
+        slope = float(np.dot(index, times - times_mean) / np.dot(index, index))
+        intercept = times_mean - slope * index_mean
         rate = 1.0 / slope
         low, high = self._nominal * (1 - self._max_skew), self._nominal * (1 + self._max_skew)
         self._rate = float(min(max(rate, low), high))
@@ -136,8 +137,8 @@ class PictureClockResampler:
     def _fit_from_phase(self) -> None:
         """Before enough history, anchor the line at the average block phase."""
         base_index, _, rate = self._fit
-        offsets = [t - (i - base_index) / rate for i, t in self._anchors]
-        self._fit = (base_index, float(np.mean(offsets)), rate)
+        index, times = self._anchors.arrays()
+        self._fit = (base_index, float(np.mean(times - (index - base_index) / rate)), rate)
 
     def _predicted_time(self, input_index: int) -> float:
         base_index, base_time, rate = self._fit
@@ -170,3 +171,42 @@ class PictureClockResampler:
         self._input = self._input[keep_from:]
         self._input_base += keep_from
         return start, samples.astype(np.float32)
+
+
+class _Anchors:
+    """(input sample index, capture time) of recent blocks, oldest first, cheap to fit."""
+
+    def __init__(self) -> None:
+        self._index: list[int] = []
+        self._time: list[float] = []
+        self._start = 0
+
+    def __len__(self) -> int:
+        return len(self._index) - self._start
+
+    def __getitem__(self, position: int) -> tuple[int, float]:
+        at = self._start + position if position >= 0 else len(self._index) + position
+        return self._index[at], self._time[at]
+
+    def append(self, anchor: tuple[int, float]) -> None:
+        self._index.append(anchor[0])
+        self._time.append(anchor[1])
+
+    def clear(self) -> None:
+        self._index.clear()
+        self._time.clear()
+        self._start = 0
+
+    def forget_before(self, time: float) -> None:
+        while self._start < len(self._time) - 1 and self._time[self._start] < time:
+            self._start += 1
+        if self._start > len(self._index) // 2:
+            del self._index[: self._start]
+            del self._time[: self._start]
+            self._start = 0
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return (
+            np.array(self._index[self._start :], np.float64),
+            np.array(self._time[self._start :], np.float64),
+        )
