@@ -149,15 +149,25 @@ class Exporter:
             tracker.set_totals(
                 2 * sum(f.size for s in take for f in s.files), sum(len(s.files) for s in take)
             )
-            self._put_small(export_dir, README_NAME, readme_text(), result)
+            with self._noted(result):
+                self._put_small(export_dir, README_NAME, readme_text(), result)
             for info in take:
                 try:
                     self._export_session(export_dir, info, stick, tracker, result)
                 except _SESSION_FAILURES as exc:
                     result.kept.append((info.id, exc))
-            self._put_audit_copy(export_dir, result)
+            with self._noted(result):
+                self._put_audit_copy(export_dir, result)
             export_dir.fsync()
         root.fsync()
+
+    @contextlib.contextmanager
+    def _noted(self, result: ExportResult) -> Iterator[None]:
+        """The README and the audit copy are helpful, not precious: a trap there is noted."""
+        try:
+            yield
+        except (UnsafeStickEntry, ConflictingFile) as exc:
+            result.notes.append(exc.user_message())
 
     @contextlib.contextmanager
     def _stick_errors(self, stick: Stick, tracker: ProgressTracker) -> Iterator[None]:

@@ -31,6 +31,13 @@ from .report import (
 )
 from .source import SessionSource
 
+_MARK_NAME = re.compile(r"^mark-(\d+)\.json\.age$")
+
+
+def number_of(name: str) -> int | None:
+    match = _MARK_NAME.match(name)
+    return int(match.group(1)) if match else None
+
 THUMB_WIDTH = 240
 WORK_DIR = ".vig-unpack-work"
 _SESSION_ID = re.compile(r"^(\d{8})-(\d{6})")
@@ -107,13 +114,22 @@ class SessionUnpacker:
 
     # --- decrypting ---------------------------------------------------------------------
 
-    def _media(self, source: SessionSource, name: str, work: Path) -> Decrypted:
+    def _media(
+        self, source: SessionSource, name: str, work: Path, outcome: SessionOutcome
+    ) -> Decrypted | None:
+        """The decrypted file, or None when it cannot be read at all (then it is reported)."""
         self._progress.step(f"decrypting {source.id}/{name}")
         try:
             return decrypt_media(
                 source.directory / name, work / name.removesuffix(".age"), self._identities,
                 self._progress.add,
             )
+        except OSError as exc:
+            if name not in source.damaged:
+                outcome.failures.append(
+                    f"{source.directory / name} cannot be read: {exc.strerror or exc}."
+                )
+            return None
         except NoIdentityMatched as exc:
             if name in source.damaged:
                 return Decrypted(name, work / name, 0, False, exc)
@@ -135,13 +151,18 @@ class SessionUnpacker:
             return {}
 
     def _marks(self, source: SessionSource, outcome: SessionOutcome) -> list[dict[str, Any]]:
+        """The marks, in order, with the fields unpack needs checked (extra fields ignored)."""
         marks = []
         for name in source.names("mark-"):
             try:
-                marks.append(decrypt_json(source.directory / name, self._identities))
-            except (AgeError, ValueError) as exc:
+                mark = decrypt_json(source.directory / name, self._identities)
+                mark["number"] = int(mark.get("number") or number_of(name) or 0)
+                mark["media_time"] = float(mark.get("media_time") or 0.0)
+            except (AgeError, ValueError, TypeError, OSError) as exc:
                 outcome.failures.append(f"{source.directory / name} cannot be read: {exc}.")
-        return sorted(marks, key=lambda m: (int(m.get("number") or 0)))
+                continue
+            marks.append(mark)
+        return sorted(marks, key=lambda m: m["number"])
 
     def _judge(self, source: SessionSource, got: Decrypted, outcome: SessionOutcome) -> None:
         """Say what an incomplete file means: expected for an interrupted part, else damage."""
@@ -165,7 +186,9 @@ class SessionUnpacker:
     ) -> None:
         decrypted = []
         for name in source.names("part-"):
-            got = self._media(source, name, work)
+            got = self._media(source, name, work, outcome)
+            if got is None:
+                continue
             self._judge(source, got, outcome)
             if got.plaintext_bytes:
                 decrypted.append(got)
@@ -194,8 +217,7 @@ class SessionUnpacker:
         clips_dir = folder / "clips"
         rows = []
         for mark in marks:
-            number = int(mark.get("number") or 0)
-            media_time = float(mark.get("media_time") or 0.0)
+            number, media_time = mark["number"], mark["media_time"]
             tag = str(mark.get("tag") or "")
             name = str(mark.get("clip") or f"clip-{number:04d}.mp4.age")
             clip_file = ""
@@ -215,7 +237,9 @@ class SessionUnpacker:
     def _clip(
         self, source: SessionSource, name: str, work: Path, target: Path, outcome: SessionOutcome
     ) -> bool:
-        got = self._media(source, name, work)
+        got = self._media(source, name, work, outcome)
+        if got is None:
+            return False
         self._judge(source, got, outcome)
         if not got.plaintext_bytes:
             return False

@@ -222,3 +222,18 @@ def test_a_stick_that_reads_back_wrong_keeps_the_session(recorded, tmp_path):
     assert result.exported == []
     assert all(isinstance(err, VerifyFailed) for _, err in result.kept)
     assert len(session_ids(recorded)) == 2
+
+
+def test_a_trap_in_place_of_the_readme_or_audit_copy_is_noted_not_followed(recorded, tmp_path):
+    stick = make_stick(tmp_path)
+    outside = tmp_path / "precious.txt"
+    outside.write_text("do not touch")
+    (stick / EXPORT_DIR_NAME).mkdir()
+    (stick / EXPORT_DIR_NAME / "README.txt").symlink_to(outside)
+    (stick / EXPORT_DIR_NAME / "audit-vig.log").symlink_to(outside)
+
+    result = Exporter(recorded.vault, device_name="vig").export(FolderStick(stick))
+
+    assert sorted(result.exported) == sorted([recorded.complete.id, recorded.interrupted.id])
+    assert len(result.notes) == 2
+    assert outside.read_text() == "do not touch"

@@ -191,3 +191,25 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise(exported, tmp_path)
     assert "\r" in stream.getvalue() and "%" in stream.getvalue()
     code, text = run(one, "-i", str(exported.key), "--out", str(tmp_path / "p"))
     assert "\r" not in text and "decrypting" in text
+
+
+def test_a_session_without_manifest_still_unpacks_and_says_it_was_not_checked(exported, tmp_path):
+    stick = exported.copy_to(tmp_path / "stick")
+    folder = stick / EXPORT_DIR_NAME / exported.complete.id
+    (folder / "MANIFEST.json").unlink()
+    code, text = run(str(folder), "-i", str(exported.key), "--out", str(tmp_path / "out"))
+    assert code == EXIT_OK, text
+    assert "could not be checked" in text
+    video = next((tmp_path / "out" / exported.complete.id).glob("session_*.mp4"))
+    assert duration(video) == pytest.approx(5.0, abs=0.15)
+
+
+def test_a_missing_part_is_named_and_the_rest_still_written(exported, tmp_path):
+    stick = exported.copy_to(tmp_path / "stick")
+    (stick / EXPORT_DIR_NAME / exported.complete.id / "part-0002.mp4.age").unlink()
+    code, text = run(str(stick), "-i", str(exported.key), "--out", str(tmp_path / "out"))
+    assert code == EXIT_SOME_FAILED
+    assert "part-0002.mp4.age is damaged: it is missing" in text
+    folder = tmp_path / "out" / exported.complete.id
+    assert duration(next(folder.glob("session_*.mp4"))) == pytest.approx(3.0, abs=0.15)
+    assert len(list((folder / "clips").glob("*.mp4"))) == 2
