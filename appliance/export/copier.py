@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .errors import ConflictingFile, VerifyFailed
+from .errors import ConflictingFile, ExportError, VerifyFailed
 from .progress import COPYING, VERIFYING, ProgressTracker
 from .stickfs import COPY_BLOCK, StickDir
 
@@ -25,12 +25,27 @@ class SourceMismatch(VerifyFailed):
     hint = "The session was kept on the appliance; export it again, and report it if it repeats."
 
 
+class SourceUnreadable(ExportError, OSError):
+    """A file of the session cannot be read from the appliance's own storage."""
+
+    code = "export.source_unreadable"
+    hint = "The session was kept on the appliance; check its storage, or report this."
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(COPY_BLOCK):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _read_source(source, path: Path) -> bytes:
+    """A block of the appliance's file; its failure is the appliance's, not the stick's."""
+    try:
+        return source.read(COPY_BLOCK)
+    except OSError as exc:
+        raise SourceUnreadable(f"{path} cannot be read: {exc.strerror or exc}.") from exc
 
 
 class SessionCopier:
@@ -67,9 +82,14 @@ class SessionCopier:
         written = 0
         if existing is None:
             self._tracker.enter(COPYING, self._tracker.session)
-            with open(self._source_dir / name, "rb") as source:
+            path = self._source_dir / name
+            try:
+                source = open(path, "rb")  # noqa: SIM115 - closed below, errors told apart
+            except OSError as exc:
+                raise SourceUnreadable(f"{path} cannot be read: {exc.strerror or exc}.") from exc
+            with source:
                 written = self._dir.write_file(
-                    name, lambda: source.read(COPY_BLOCK), self._tracker.add_bytes,
+                    name, lambda: _read_source(source, path), self._tracker.add_bytes,
                     sync_dir=False,
                 )
         else:

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .copier import SessionCopier
+from .copier import SessionCopier, SourceUnreadable
 from .errors import (
     ConflictingFile,
     ExportError,
@@ -57,7 +57,7 @@ from .stickfs import StickDir, StickIO
 EXPORTABLE_STATES = frozenset({"complete", "interrupted", "exported"})
 WRITE_PROBE = ".vig-write-probe"
 DELETE_REASON = "exported"
-_SESSION_FAILURES = (ConflictingFile, UnsafeStickEntry, VerifyFailed, NotFatSafe)
+_SESSION_FAILURES = (ConflictingFile, UnsafeStickEntry, VerifyFailed, NotFatSafe, SourceUnreadable)
 
 
 @dataclass

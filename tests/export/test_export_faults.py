@@ -237,3 +237,17 @@ def test_a_trap_in_place_of_the_readme_or_audit_copy_is_noted_not_followed(recor
     assert sorted(result.exported) == sorted([recorded.complete.id, recorded.interrupted.id])
     assert len(result.notes) == 2
     assert outside.read_text() == "do not touch"
+
+
+def test_a_file_missing_on_the_appliance_keeps_its_session_and_blames_the_appliance(
+    recorded, tmp_path
+):
+    from appliance.export.copier import SourceUnreadable
+
+    stick = make_stick(tmp_path)
+    (recorded.vault.sessions_dir / recorded.complete.id / "clip-0002.mp4.age").unlink()
+    result = Exporter(recorded.vault, device_name="vig").export(FolderStick(stick))
+    error = dict(result.kept)[recorded.complete.id]
+    assert isinstance(error, SourceUnreadable)
+    assert "clip-0002.mp4.age" in error.user_message()
+    assert result.exported == [recorded.interrupted.id]
