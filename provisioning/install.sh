@@ -11,7 +11,8 @@
 # commands (apt-get, useradd, nmcli, systemctl…) still run on this machine, or are only
 # printed with --dry-run. To build an image, run this inside the image's chroot with
 # --image-build (see provisioning/image/).
-set -euo pipefail
+set -Eeuo pipefail
+trap 'status=$?; trap - ERR; printf "install.sh: error: \"%s\" failed (status %s). The steps before it are done; fix the cause and run install.sh again.\n" "$BASH_COMMAND" "$status" >&2; exit 3' ERR
 # put_file is often the last command of a pipeline: it must run in this shell, so that
 # the changes it counts are counted.
 shopt -s lastpipe
@@ -96,8 +97,17 @@ run() {
     printf '     would run: %s\n' "$(shell_words "$@")"
   else
     printf '     run: %s\n' "$(shell_words "$@")"
-    "$@"
+    "$@" || command_failed "$?" "$@"
   fi
+}
+# Exit status 3: a system command failed (1: bad input or a refusal, before any change).
+command_failed() {
+  local status=$1
+  shift
+  trap - ERR
+  printf 'install.sh: error: "%s" failed (status %s). The steps before it are done; fix the cause and run install.sh again.\n' \
+    "$(shell_words "$@")" "$status" >&2
+  exit 3
 }
 at() { printf '%s%s' "${ROOT%/}" "$1"; }
 live() { [ "$IMAGE_BUILD" = 0 ] && [ -d "$(at /run/systemd/system)" ]; }
@@ -232,10 +242,10 @@ put_dir() {
 
 step_packages() {
   step "Debian packages"
-  local missing=() package
+  local missing=() package installed
+  installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)
   for package in "${PACKAGES[@]}"; do
-    [ "$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null)" = installed ] ||
-      missing+=("$package")
+    grep -qx "$package installed" <<<"$installed" || missing+=("$package")
   done
   if [ "${#missing[@]}" -eq 0 ]; then
     unchanged "all ${#PACKAGES[@]} packages installed"

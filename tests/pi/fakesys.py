@@ -51,7 +51,8 @@ def dpkg_query(state: dict, args: list[str]) -> int:
             status = 1
             continue
         sys.stdout.write(fmt.replace("${db:Status-Status}", "installed")
-                         .replace("${Version}", version))
+                         .replace("${Version}", version).replace("${Package}", package)
+                         .replace("\\n", "\n"))
     return status
 
 
@@ -301,6 +302,9 @@ def main() -> int:
     with env_path("FAKESYS_LOG").open("a") as log:
         log.write(json.dumps([name, *args]) + "\n")
     state = load()
+    if name in state.get("broken", []):
+        print(f"{name}: simulated failure", file=sys.stderr)
+        return 100
     try:
         status = COMMANDS[name](state, args)
     except (Usage, ValueError, IndexError, KeyError) as exc:

@@ -234,6 +234,16 @@ def test_a_foreign_file_system_is_never_formatted(pi: FakePi) -> None:
     assert not any(call[0] == "mkfs.ext4" for call in pi.calls())
 
 
+def test_a_failing_command_stops_the_install_and_says_which(pi: FakePi) -> None:
+    system = pi.system()
+    system["broken"] = ["apt-get"]
+    pi.state.write_text(json.dumps(system))
+    result = pi.run()
+    assert result.returncode == 3
+    assert '"apt-get update -q"' in result.stderr.splitlines()[-1]
+    assert [call[0] for call in pi.changing_calls()] == ["apt-get"]
+
+
 def test_a_whole_card_is_never_formatted(pi: FakePi) -> None:
     result = pi.run("--data-partition", "/dev/mmcblk0")  # the last --data-partition wins
     assert result.returncode == 1
