@@ -18,8 +18,9 @@ RATE = 48_000
 ORIGIN = 500.0
 
 
-def blocks(seconds, skew_ppm, jitter=0.0, block=960, start=ORIGIN - 0.2, gap_at=None, gap=0.0):
-    true_rate = RATE * (1 + skew_ppm * 1e-6)
+def blocks(seconds, skew_ppm, jitter=0.0, block=960, start=ORIGIN - 0.2, gap_at=None, gap=0.0,
+           mic_rate=RATE):
+    true_rate = mic_rate * (1 + skew_ppm * 1e-6)
     rng = np.random.default_rng(3)
     shift = 0.0
     for first in range(0, int(seconds * true_rate), block):
@@ -30,7 +31,7 @@ def blocks(seconds, skew_ppm, jitter=0.0, block=960, start=ORIGIN - 0.2, gap_at=
         times = t0 + np.arange(block) / true_rate
         samples = np.sin(2 * np.pi * times).astype(np.float32).reshape(-1, 1)
         stamp = t0 + rng.uniform(-jitter, jitter)
-        yield AudioBlock(samples, float(stamp), RATE)
+        yield AudioBlock(samples, float(stamp), mic_rate)
 
 
 def timing_errors(runs, after: float = -1.0) -> np.ndarray:
@@ -74,3 +75,15 @@ def test_a_dropout_is_filled_with_silence_and_the_timing_holds():
     assert len(silent) == 1 and len(silent[0][1]) == pytest.approx(0.5 * RATE, abs=RATE * 0.03)
     errors = timing_errors([run for run in runs if run[1].any()])
     assert np.abs(errors).max() < 0.001
+
+
+def test_a_44_1_khz_microphone_comes_out_at_48_khz_on_the_picture_clock():
+    resampler = PictureClockResampler(ORIGIN, RATE)
+    runs, delivered = [], 0
+    for block in blocks(60, 80.0, jitter=0.001, mic_rate=44_100):
+        runs += resampler.push(block)
+        delivered += len(block.samples)
+    assert np.abs(timing_errors(runs, after=10.0)).max() < 0.0005
+    produced = sum(len(samples) for _, samples in runs)
+    true_seconds = delivered / (44_100 * (1 + 80e-6))
+    assert produced == pytest.approx(true_seconds * RATE, abs=0.002 * RATE)
