@@ -144,6 +144,7 @@ class Exporter:
     ) -> None:
         self._check_writable(root)
         with root.subdir(EXPORT_DIR_NAME, create=True) as export_dir:
+            export_dir.sweep_temporaries()
             sessions = self._exportable_sessions(result)
             take = self._plan(sessions, export_dir, root, result)
             tracker.set_totals(

@@ -201,3 +201,22 @@ class StickDir:
 
     def fsync(self) -> None:
         self.io.fsync(self.fd)
+
+    def sweep_temporaries(self, depth: int = 1) -> int:
+        """Remove temporaries an interrupted export left here and in sub-folders (links are
+        unlinked, never followed); returns how many went."""
+        removed = 0
+        for name in self.names():
+            st = self.lstat(name)
+            if st is None:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if depth > 0:
+                    with contextlib.suppress(UnsafeStickEntry), self.subdir(
+                        name, create=False
+                    ) as sub:
+                        removed += sub.sweep_temporaries(depth - 1)
+            elif name.endswith(TEMP_SUFFIX):
+                os.unlink(name, dir_fd=self.fd)
+                removed += 1
+        return removed

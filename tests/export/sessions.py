@@ -8,6 +8,7 @@ sealed, the open chunk lost.
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ SAMPLE_RATE = 48_000
 TAGS = ("being-attentive", "guiding", "receiving-initiatives")
 
 
+@functools.lru_cache(maxsize=64)
 def make_fmp4(
     seconds: float, *, shade: int = 0, size: tuple[int, int] = (WIDTH, HEIGHT),
     fps: int = FPS, bitrate: int | None = None, noise: bool = False,

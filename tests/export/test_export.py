@@ -119,6 +119,9 @@ def test_reexport_of_identical_files_is_idempotent_and_cleans_temporaries(record
     folder.mkdir(parents=True)
     (folder / "part-0001.mp4.age").write_bytes(files["part-0001.mp4.age"])
     (folder / "part-0002.mp4.age.vig-tmp").write_bytes(b"left by a pulled stick")
+    gone = export_dir(stick) / "20200101-000000-gone"
+    gone.mkdir()
+    (gone / "part-0001.mp4.age.vig-tmp").write_bytes(b"from a session deleted since")
 
     everything = sum(
         len(d) for s in (recorded.complete, recorded.interrupted)
@@ -128,7 +131,7 @@ def test_reexport_of_identical_files_is_idempotent_and_cleans_temporaries(record
     result = Exporter(recorded.vault, device_name="vig").export(FolderStick(stick))
 
     assert session_id in result.exported
-    assert not list(folder.glob("*.vig-tmp"))
+    assert not list(export_dir(stick).rglob("*.vig-tmp"))
     assert result.bytes_copied == everything - len(files["part-0001.mp4.age"])
     assert (folder / "part-0002.mp4.age").read_bytes() == files["part-0002.mp4.age"]
 
