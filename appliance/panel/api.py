@@ -129,8 +129,7 @@ def preview():
             f"The preview is already open on {p.preview_slots.limit} phones. "
             "Close it on one of them, then try again.",
         )
-    panel = p.config.panel
-    frames = mjpeg_frames(p.controller.preview_jpeg, p.fitter, panel.preview_fps, p.stop_event)
+    frames = mjpeg_frames(p.preview.frame, p.config.panel.preview_fps, p.stop_event)
     response = Response(frames, mimetype=f"multipart/x-mixed-replace; boundary={BOUNDARY}")
     response.call_on_close(release)
     return response

@@ -25,7 +25,7 @@ from .health import SimulatedHealth
 from .login_limiter import LoginLimiter
 from .parts import AuditSink, PanelParts
 from .pin_store import PinStore, load_or_create_secret
-from .streams import JpegFitter, Slots
+from .streams import JpegFitter, SharedPreview, Slots
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,9 @@ def create_app(
         health=health or SimulatedHealth(),
         preview_slots=Slots(panel.preview_max_viewers),
         status_slots=Slots(panel.status_max_streams),
-        fitter=JpegFitter(panel.preview_max_width),
+        preview=SharedPreview(
+            controller.preview_jpeg, JpegFitter(panel.preview_max_width), panel.preview_fps
+        ),
         stop_event=stop_event or threading.Event(),
         virtual_button=virtual_button,
     )

@@ -12,7 +12,7 @@ from flask import current_app
 from ..config import Config
 from .login_limiter import LoginLimiter
 from .pin_store import PinStore
-from .streams import JpegFitter, Slots
+from .streams import SharedPreview, Slots
 
 AuditSink = Callable[..., None]
 
@@ -28,7 +28,7 @@ class PanelParts:
     health: Any
     preview_slots: Slots
     status_slots: Slots
-    fitter: JpegFitter
+    preview: SharedPreview
     stop_event: threading.Event
     virtual_button: Any | None
 

@@ -92,9 +92,41 @@ class JpegFitter:
         return b"".join(bytes(p) for p in packets)
 
 
+class SharedPreview:
+    """One preview picture per frame interval, shared by every viewer.
+
+    The camera's picture is turned into a JPEG under a lock: making it is not safe from
+    two threads at once (PyAV reformats the camera's latest frame in place), and a second
+    viewer need not cost a second encoding.
+    """
+
+    def __init__(
+        self,
+        source: Callable[[], bytes | None],
+        fitter: JpegFitter,
+        fps: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._source = source
+        self._fitter = fitter
+        self._interval = 1.0 / fps
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._jpeg: bytes | None = None
+        self._taken = float("-inf")
+
+    def frame(self) -> bytes | None:
+        with self._lock:
+            now = self._clock()
+            if self._jpeg is None or now - self._taken >= self._interval * 0.9:
+                jpeg = self._source()
+                self._jpeg = self._fitter.fit(jpeg) if jpeg else None
+                self._taken = now
+            return self._jpeg
+
+
 def mjpeg_frames(
     preview: Callable[[], bytes | None],
-    fitter: JpegFitter,
     fps: float,
     stop_event: threading.Event,
 ) -> Iterator[bytes]:
@@ -103,7 +135,6 @@ def mjpeg_frames(
     while not stop_event.is_set():
         jpeg = preview()
         if jpeg:
-            jpeg = fitter.fit(jpeg)
             head = (
                 f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
             ).encode()

@@ -171,3 +171,36 @@ def test_a_mark_is_quick_while_previews_and_streams_are_open(server, controller)
     assert len(controller.marks) == 1
     for stream in streams:
         close(stream)
+
+
+def test_viewers_share_one_preview_made_one_at_a_time():
+    from appliance.panel.streams import JpegFitter, SharedPreview
+
+    in_flight, most, calls = 0, 0, 0
+    lock = threading.Lock()
+
+    def source() -> bytes:
+        nonlocal in_flight, most, calls
+        with lock:
+            in_flight += 1
+            calls += 1
+            most = max(most, in_flight)
+        time.sleep(0.005)
+        with lock:
+            in_flight -= 1
+        return b"\xff\xd8not-really-a-jpeg"
+
+    shared = SharedPreview(source, JpegFitter(640), fps=10)
+    stop = time.monotonic() + 0.5
+
+    def viewer() -> None:
+        while time.monotonic() < stop:
+            assert shared.frame() is not None
+
+    threads = [threading.Thread(target=viewer) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == 1
+    assert 1 <= calls <= 7
