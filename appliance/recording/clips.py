@@ -65,8 +65,11 @@ class ClipCutter:
     def open_clips(self) -> int:
         return len(self._open)
 
-    def add_video(self, data: bytes, media_time: float, keyframe: bool) -> None:
-        if keyframe or not self._gops:
+    def add_video(
+        self, data: bytes, media_time: float, keyframe: bool, *, entry_point: bool | None = None
+    ) -> None:
+        """A picture; `entry_point` (default: `keyframe`) says a clip may start here."""
+        if (keyframe if entry_point is None else entry_point) or not self._gops:
             self._gops.append([])
         self._gops[-1].append((media_time, data, keyframe))
         self._trim(media_time)

@@ -43,6 +43,7 @@ from appliance.sources.types import AudioBlock, EncodedFrame
 from .clips import ClipCutter, ClipInfo
 from .durable_sink import DurableSink, PartSink
 from .errors import RecorderStopped, RecordingFailed
+from .h264 import is_self_contained_idr
 from .muxer import FragmentedMuxer, MediaFormat
 from .part import OpenPart, PartSummary
 from .resampler import PictureClockResampler
@@ -227,8 +228,10 @@ class Recorder:
     # -- the writer's work (under the lock / on the writer thread) -------------------------
 
     def _process_frame(self, frame: EncodedFrame) -> None:
+        # A part or clip may only start at an IDR that carries its own SPS/PPS.
+        entry = frame.keyframe and is_self_contained_idr(frame.data)
         if self._origin is None:
-            if not frame.keyframe:
+            if not entry:
                 self.frames_dropped += 1
                 return
             self._begin_session(frame.capture_time)
@@ -240,7 +243,7 @@ class Recorder:
         part = self._part
         if part is None:
             self._part = self._open_part(frame.data, media_time)
-        elif frame.keyframe and self._session.should_rotate(
+        elif entry and self._session.should_rotate(
             media_time - part.summary.start_time, part.sink.stored_bytes
         ):
             part.begin_end(media_time)
@@ -249,7 +252,7 @@ class Recorder:
         else:
             part.muxer.add_video(frame.data, media_time, frame.keyframe)
         self._last_video_time = media_time
-        self._clips.add_video(frame.data, media_time, frame.keyframe)
+        self._clips.add_video(frame.data, media_time, frame.keyframe, entry_point=entry)
         self._fill_missing_audio(media_time)
         self._close_ended_parts(media_time)
         self._keep_durable(media_time)

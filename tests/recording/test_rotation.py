@@ -6,8 +6,9 @@ import io
 
 import av
 
-from appliance.recording.h264 import is_self_contained_idr
+from appliance.recording.h264 import NAL_PPS, NAL_SPS, is_self_contained_idr, nal_type, split_annexb
 from appliance.recording.recorder import Recorder
+from appliance.sources.types import EncodedFrame
 
 from .conftest import MemorySession
 from .media import beep_onsets, decode, top_level_boxes
@@ -94,3 +95,21 @@ def test_each_first_packet_is_a_self_contained_idr():
             )
             annexb = b"".join(bytes(p) for p in bsf.filter(packet))
         assert is_self_contained_idr(annexb)
+
+
+def test_a_keyframe_without_parameter_sets_does_not_start_a_part():
+    """Only an IDR carrying SPS/PPS can open a file; others are passed through."""
+    session = MemorySession(part_seconds=1.5)
+    recorder = Recorder(session, small_config(), threaded=False)
+    for frame in Scene(seconds=4).frames():
+        if frame.keyframe and frame.capture_time == 1002.0:
+            stripped = b"".join(
+                b"\x00\x00\x00\x01" + unit for unit in split_annexb(frame.data)
+                if nal_type(unit) not in (NAL_SPS, NAL_PPS)
+            )
+            frame = EncodedFrame(stripped, frame.capture_time, True)
+        recorder.on_frame(frame)
+    recorder.stop()
+    assert [p.start_time for p in recorder.parts] == [0.0, 3.0]
+    numbers = [n for part in session.parts for n in decode(bytes(part.data)).frame_numbers]
+    assert numbers == list(range(40))
