@@ -499,9 +499,9 @@ channel=6
 
 [wifi-security]
 key-mgmt=wpa-psk
-proto=rsn
-pairwise=ccmp
-group=ccmp
+proto=rsn;
+pairwise=ccmp;
+group=ccmp;
 psk=$passphrase
 
 [ipv4]
