@@ -90,6 +90,7 @@ class Recorder:
         self._origin: float | None = None
         self._resampler: PictureClockResampler | None = None
         self._early_audio: list[AudioBlock] = []
+        self._early_marks: list[tuple[int, float]] = []
         self._part: OpenPart | None = None
         self._ending: list[OpenPart] = []
         self._last_sync = 0.0
@@ -253,6 +254,8 @@ class Recorder:
             part.muxer.add_video(frame.data, media_time, frame.keyframe)
         self._last_video_time = media_time
         self._clips.add_video(frame.data, media_time, frame.keyframe, entry_point=entry)
+        while self._early_marks:
+            self._clips.mark(*self._early_marks.pop(0))
         self._fill_missing_audio(media_time)
         self._close_ended_parts(media_time)
         self._keep_durable(media_time)
@@ -272,7 +275,8 @@ class Recorder:
 
     def _process_mark(self, number: int, media_time: float) -> None:
         if self._part is None:
-            return  # nothing recorded yet: the mark file exists, there is no picture to clip
+            self._early_marks.append((number, media_time))  # clipped from the first picture
+            return
         self._clips.mark(number, media_time)
 
     def _begin_session(self, origin: float) -> None:

@@ -101,3 +101,13 @@ def test_a_failing_card_ends_the_writing_and_stop_reports_it():
     assert len(failing.sync_calls) == 2
     frames = decode(failing.durable_bytes()).frame_numbers
     assert frames == list(range(len(frames))) and len(frames) >= 10
+
+
+def test_a_mark_before_the_first_picture_gets_its_clip_from_the_start():
+    session = MemorySession()
+    recorder = Recorder(session, small_config(post_roll=2.0), threaded=False)
+    assert recorder.add_mark(1, 999.0) == 0.0
+    for frame in Scene(seconds=4).frames():
+        recorder.on_frame(frame)
+    recorder.stop()
+    assert decode(bytes(session.clips[1].data)).frame_numbers == list(range(20))
