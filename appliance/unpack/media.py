@@ -31,12 +31,6 @@ class JoinReport:
     stopped_early: list[tuple[Path, float, str]] = field(default_factory=list)
 
 
-def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
-    if value is None or time_base is None:
-        return None
-    return float(value * time_base)
-
-
 class _Joiner:
     """Copies packets of successive parts into one output, continuing the time line."""
 
@@ -61,30 +55,47 @@ class _Joiner:
             self._copy_packets(container, inputs, path)
 
     def _copy_packets(self, container, inputs, path: Path) -> None:
-        offset: float | None = None
+        """Copy every whole packet, shifting this part's clock to follow the previous one.
+
+        Time bases are turned into floats once per stream: Fraction arithmetic per packet
+        would cost more than the copying itself.
+        """
         previous_end = max(self.end_s.values(), default=0.0)
+        offset: float | None = None
+        shifts: dict[int, int] = {}
+        ends: dict[int, int] = {}
+        bases = {s.index: (s.type, float(s.time_base)) for s in inputs}
         try:
             for packet in container.demux(inputs):
-                if packet.dts is None or packet.size == 0 or packet.is_corrupt:
+                dts = packet.dts
+                if dts is None or packet.size == 0 or packet.is_corrupt:
                     continue
-                kind = packet.stream.type
-                time_base = packet.time_base
+                index = packet.stream_index
+                kind, base = bases[index]
                 if offset is None:
-                    first = _seconds(packet.dts, time_base) or 0.0
-                    offset = max(0.0, previous_end - first)
-                shift = round(offset / time_base)
-                packet.dts += shift
-                if packet.pts is not None:
-                    packet.pts += shift
-                end = _seconds(packet.pts if packet.pts is not None else packet.dts, time_base)
-                end = (end or 0.0) + (_seconds(packet.duration, time_base) or 0.0)
-                self.end_s[kind] = max(self.end_s.get(kind, 0.0), end)
+                    offset = max(0.0, previous_end - dts * base)
+                shift = shifts.get(index)
+                if shift is None:
+                    shift = shifts[index] = round(offset / base)
+                pts = packet.pts
+                packet.dts = dts + shift
+                if pts is not None:
+                    packet.pts = pts + shift
+                end = (pts if pts is not None else dts) + shift + (packet.duration or 0)
+                if end > ends.get(index, -1):
+                    ends[index] = end
                 packet.stream = self.streams[kind]
                 self.output.mux(packet)
                 self.report.packets += 1
         except (av.FFmpegError, EOFError) as exc:
-            self.report.stopped_early.append((path, max(self.end_s.values(), default=0.0),
-                                              str(exc)))
+            self._note_ends(ends, bases)
+            self.report.stopped_early.append((path, self.report.duration_s, str(exc)))
+        self._note_ends(ends, bases)
+
+    def _note_ends(self, ends: dict[int, int], bases: dict[int, tuple[str, float]]) -> None:
+        for index, end in ends.items():
+            kind, base = bases[index]
+            self.end_s[kind] = max(self.end_s.get(kind, 0.0), end * base)
         self.report.duration_s = max(self.end_s.values(), default=0.0)
 
 
