@@ -5,7 +5,11 @@ Written against picamera2 0.3.36 (raspberrypi/picamera2 3e6dff0, May 2026):
   encoders call it positionally (the V4L2 encoder passes only the first three).
 - `timestamp` is in µs since the first frame: `Encoder._timestamp` keeps the first frame's
   SensorTimestamp (ns) // 1000 in `encoder.firsttimestamp` (µs) and subtracts it. So a
-  frame's sensor time is `(timestamp + encoder.firsttimestamp) / 1e6` s on CLOCK_MONOTONIC.
+  frame's sensor time is `(timestamp + encoder.firsttimestamp) / 1e6` s on CLOCK_MONOTONIC
+  (the Pi's camera drivers stamp V4L2 buffers on it; libcamera's docs speak of the boot
+  clock, identical on a Pi, which never suspends). Checked, not assumed: the first frame's
+  lag behind `time.monotonic()` is measured and logged, and a sensor clock found elsewhere
+  is anchored at that frame's arrival instead.
   The libav encoder's packet pts is that same number (its time base is 1/1e6).
 - `picamera2.encoders.H264Encoder` is the V4L2 hardware encoder on a Pi 4 (VC4) and an
   alias of `LibavH264Encoder` (libx264 through PyAV) on a Pi 5, whose `__init__` takes only
