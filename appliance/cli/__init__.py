@@ -22,12 +22,23 @@ from . import (
     panel_cmd,
     record_cmd,
     reset_cmd,
+    run_cmd,
     sessions_cmd,
 )
 from .context import CliContext
 
-COMMAND_MODULES = (age_cmd, keys_cmd, sessions_cmd, audit_cmd, record_cmd, panel_cmd, export_cmd)
-COMMAND_MODULES += (doctor_cmd, reset_cmd)
+COMMAND_MODULES = (
+    run_cmd,
+    record_cmd,
+    keys_cmd,
+    sessions_cmd,
+    export_cmd,
+    panel_cmd,
+    audit_cmd,
+    age_cmd,
+    doctor_cmd,
+    reset_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
