@@ -8,6 +8,7 @@ command that changes anything; bad input stops before anything is changed.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shutil
@@ -275,3 +276,27 @@ def test_a_changed_checkout_or_reset_pin_is_the_only_change(pi: FakePi) -> None:
                        "change: set the panel PIN"]
     assert [call[0] for call in pi.changing_calls()] == ["pip", "runuser", "vig-appliance",
                                                         "systemctl"]
+
+
+def test_installed_unit_config_and_access_point_agree(pi: FakePi) -> None:
+    """The unit runs the venv install.sh made, may write where the config says, and lets
+    in exactly the access point's network."""
+    assert pi.run().returncode == 0
+    unit = {}
+    for line in (pi.root / "etc/systemd/system/vig-appliance.service").read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.startswith("#"):
+            unit.setdefault(key, []).append(value)
+    config, _ = load_config(pi.root / "etc/vig-appliance/config.toml")
+    executable, command = unit["ExecStart"][0].split()
+    assert command == "run"
+    assert (pi.root / executable.lstrip("/")).exists()
+    assert config.data_dir == f"/var/lib/{unit['StateDirectory'][0]}"
+    assert f"-{config.export.usb_dir}" in unit["ReadWritePaths"][0].split()
+    keyfile = (pi.root / "etc/NetworkManager/system-connections/vig-ap.nmconnection").read_text()
+    address = next(line.split("=", 1)[1] for line in keyfile.splitlines()
+                   if line.startswith("address1="))
+    allowed = [ipaddress.ip_network(n) for n in unit["IPAddressAllow"][0].split()
+               if n[0].isdigit()]
+    assert ipaddress.ip_interface(address).network in allowed
+    assert config.panel.host == "0.0.0.0"
