@@ -29,6 +29,7 @@ from pathlib import Path
 
 from .errors import ApplianceError
 from .panel.pin_store import panel_files
+from .vault.atomic_file import temp_path_for
 from .vault.audit import GENESIS, AuditLog, line_hash
 from .vault.recipients import RECIPIENTS_FILE
 from .vault.state import COMPLETE, INTERRUPTED, RECORDING
@@ -107,7 +108,7 @@ def factory_reset(
     vault.audit.append("factory_reset_started", **counts)
     for session_id in plan.session_ids:
         vault.delete_session(session_id, reason=RESET_REASON)
-    _wipe_files(vault, plan)
+    _wipe_files(vault)
     vault.audit.append("factory_reset_wiped", **counts)
     previous_entries = _restart_audit_log(vault, wall_clock, counts)
     return ResetReport(
@@ -116,15 +117,16 @@ def factory_reset(
     )
 
 
-def _wipe_files(vault: Vault, plan: ResetPlan) -> None:
+def _wipe_files(vault: Vault) -> None:
     fs = vault.fs
     if vault.sessions_dir.exists():
         shutil.rmtree(vault.sessions_dir)  # only leftovers remain: every session is deleted
         fs.fsync_dir(vault.data_dir)
-    recipients = vault.data_dir / RECIPIENTS_FILE
-    for path in (recipients, *plan.panel_files):
-        if path.exists():
-            fs.unlink(path)
+    for path in (vault.data_dir / RECIPIENTS_FILE, *panel_files(vault.data_dir)):
+        # Temporaries a power cut left behind hold the same secrets (the PIN's hash).
+        for candidate in (path, temp_path_for(path), path.with_name(path.name + ".tmp")):
+            if candidate.exists():
+                fs.unlink(candidate)
     fs.fsync_dir(vault.data_dir)
 
 

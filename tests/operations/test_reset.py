@@ -127,6 +127,8 @@ def test_forced_reset_audits_before_wiping_and_leaves_one_anchored_entry(tmp_pat
 def test_cli_force_wipes_everything(tmp_path, capsys):
     data = tmp_path / "data"
     make_device(data)
+    (data / ".recipients.txt.tmp").write_text("left by a power cut")
+    (data / "panel-pin.tmp").write_text("left by a power cut")
     assert cli(data, "--force", "--yes") == 0
     out = capsys.readouterr().out
     assert "erased 2 session(s) (2 never exported)" in out
