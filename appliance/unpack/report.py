@@ -48,12 +48,37 @@ def write_marks_csv(path: Path, marks: Sequence[MarkRow]) -> None:
             )
 
 
-def contact_sheet(pictures: Sequence[np.ndarray | None]) -> np.ndarray | None:
-    """One picture with a tile per mark, in mark order (a grey tile where none was found)."""
+#: 3x5 digits (and ":") so each tile is labelled without an imaging library or font.
+_GLYPHS = {
+    "0": "111101101101111", "1": "010110010010111", "2": "111001111100111",
+    "3": "111001111001111", "4": "101101111001001", "5": "111100111001111",
+    "6": "111100111101111", "7": "111001001001001", "8": "111101111101111",
+    "9": "111101111001111", ":": "000010000010000", " ": "000000000000000",
+}
+LABEL_SCALE = 3
+LABEL_HEIGHT = 5 * LABEL_SCALE + 6
+
+
+def draw_label(canvas: np.ndarray, top: int, left: int, text: str) -> None:
+    """Write `text` (digits, ':', space) in white at (top, left), clipped to the canvas."""
+    for position, char in enumerate(text):
+        glyph = _GLYPHS.get(char, _GLYPHS[" "])
+        for bit, on in enumerate(glyph):
+            if on == "1":
+                y = top + (bit // 3) * LABEL_SCALE
+                x = left + (position * 4 + bit % 3) * LABEL_SCALE
+                canvas[y : y + LABEL_SCALE, x : x + LABEL_SCALE] = 255
+
+
+def contact_sheet(
+    pictures: Sequence[np.ndarray | None], labels: Sequence[str] | None = None
+) -> np.ndarray | None:
+    """One picture with a tile per mark, in mark order (a grey tile where none was found),
+    each with its label (mark number and time) underneath."""
     real = [p for p in pictures if p is not None]
     if not real:
         return None
-    tile_h = max(p.shape[0] for p in real)
+    tile_h = max(p.shape[0] for p in real) + LABEL_HEIGHT
     tile_w = max(p.shape[1] for p in real)
     columns = min(SHEET_COLUMNS, len(pictures))
     rows = -(-len(pictures) // columns)
@@ -64,11 +89,14 @@ def contact_sheet(pictures: Sequence[np.ndarray | None]) -> np.ndarray | None:
     for index, picture in enumerate(pictures):
         top = SHEET_GAP + (index // columns) * (tile_h + SHEET_GAP)
         left = SHEET_GAP + (index % columns) * (tile_w + SHEET_GAP)
+        picture_h = tile_h - LABEL_HEIGHT
         if picture is None:
-            sheet[top : top + tile_h, left : left + tile_w] = 96
+            sheet[top : top + picture_h, left : left + tile_w] = 96
         else:
             h, w = picture.shape[:2]
             sheet[top : top + h, left : left + w] = picture
+        if labels is not None:
+            draw_label(sheet[:, left : left + tile_w], top + picture_h + 3, 0, labels[index])
     return sheet
 
 

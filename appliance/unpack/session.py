@@ -268,7 +268,9 @@ class SessionUnpacker:
                 thumbnail = f"thumbs/mark-{row.number:02d}.jpg"
             named.append(MarkRow(row.number, row.media_time, row.tag, row.note, row.clip_file,
                                  thumbnail))
-        sheet = contact_sheet(pictures)
+        sheet = contact_sheet(
+            pictures, [f"{r.number}  {clock_text(r.media_time)}" for r in rows]
+        )
         if sheet is not None:
             write_jpeg(folder / "contact-sheet.jpg", sheet)
         return named

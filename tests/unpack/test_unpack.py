@@ -213,3 +213,17 @@ def test_a_missing_part_is_named_and_the_rest_still_written(exported, tmp_path):
     folder = tmp_path / "out" / exported.complete.id
     assert duration(next(folder.glob("session_*.mp4"))) == pytest.approx(3.0, abs=0.15)
     assert len(list((folder / "clips").glob("*.mp4"))) == 2
+
+
+def test_contact_sheet_tiles_are_labelled_and_missing_pictures_grey():
+    import numpy as np
+
+    from appliance.unpack.report import LABEL_HEIGHT, contact_sheet
+
+    picture = np.full((40, 60, 3), 10, dtype=np.uint8)
+    sheet = contact_sheet([picture, None], ["1  0:04", "2  1:00"])
+    assert sheet.shape[0] == 8 + 40 + LABEL_HEIGHT + 8
+    first_label = sheet[8 + 40 : 8 + 40 + LABEL_HEIGHT, 8 : 8 + 60]
+    assert (first_label == 255).any()
+    assert (sheet[8 : 8 + 40, 8 + 60 + 8 : 8 + 60 + 8 + 60] == 96).all()
+    assert contact_sheet([None, None]) is None
