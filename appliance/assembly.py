@@ -21,6 +21,7 @@ from .recording.recorder import Recorder
 from .sources import MonotonicClock, SyntheticCamera, SyntheticMicrophone, VirtualClock
 from .sources.adapter_errors import CameraNotFound, HardwareLibraryMissing, MicrophoneNotFound
 from .sources.picamera2_camera import Picamera2Camera
+from .sources.rtc import detect_time_source
 from .sources.sounddevice_microphone import SounddeviceMicrophone
 from .sources.types import Camera, Microphone
 from .vault.store import Vault
@@ -57,7 +58,11 @@ def build_real_sources(config: Config, clock: Any) -> tuple[Camera, Microphone]:
     """The Pi's camera and microphone; `HardwareUnavailable` says plainly what is missing."""
     rec = config.recording
     camera = Picamera2Camera(
-        clock, rec.width, rec.height, rec.fps, rec.bitrate,
+        clock,
+        rec.width,
+        rec.height,
+        rec.fps,
+        rec.bitrate,
         preview_width=config.panel.preview_max_width,
     )
     microphone = SounddeviceMicrophone(
@@ -113,6 +118,7 @@ def build_parts(
     camera, microphone = sources
     vault.recover_interrupted()
     stick_finder = build_stick_finder(config, simulate=simulate, usb_dir=usb_dir)
+    time_source = "system" if simulate else detect_time_source(Path(config.rtc_dir)).kind
     controller = Controller(
         config,
         vault,
@@ -124,6 +130,7 @@ def build_parts(
         ),
         exporter=Exporter(vault, device_name=socket.gethostname()),
         find_sticks=stick_finder.sticks,
+        time_source=time_source,
     )
     return Parts(
         config, data_dir, clock, vault, camera, microphone, controller, simulate, stick_finder

@@ -87,6 +87,8 @@ class ExportConfig:
 class Config:
     data_dir: str | None = None
     log_level: str = "INFO"
+    #: The Pi 5's real-time clock in sysfs; a valid time there makes "rtc" the time source.
+    rtc_dir: str = "/sys/class/rtc/rtc0"
     recording: RecordingConfig = field(default_factory=RecordingConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     gpio: GpioConfig = field(default_factory=GpioConfig)
