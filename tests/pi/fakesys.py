@@ -23,7 +23,7 @@ def env_path(name: str) -> Path:
 
 EMPTY_STATE: dict = {
     "packages": {}, "users": {}, "groups": [], "owners": {}, "enabled": [], "country": "",
-    "block": {}, "partitions": [], "mounts": [], "pip": [], "recipients": [], "pin_set": False,
+    "block": {}, "partitions": [], "mounts": [], "pip": [],
 }
 
 
@@ -228,26 +228,8 @@ def runuser(state: dict, args: list[str]) -> int:
 
 
 def vig_appliance(state: dict, args: list[str]) -> int:
-    options, rest = option_values(args, {"--config", "--data-dir", "--comment"})
-    if not Path(options["--data-dir"]).is_dir():
-        return 1
-    if rest == ["keys", "list"]:
-        for recipient, comment in state["recipients"]:
-            print(f"{recipient}  # {comment}")
-        return 0
-    if rest[:2] == ["keys", "add"]:
-        state["recipients"].append([rest[2], options["--comment"]])
-        return 0
-    if rest == ["panel", "set-pin"]:
-        pin = sys.stdin.readline().strip()
-        if not (pin.isdigit() and 6 <= len(pin) <= 32):
-            return 1
-        pin_file = Path(options["--data-dir"]) / "panel-pin"
-        pin_file.write_text('{"scheme": "scrypt"}\n')
-        pin_file.chmod(0o600)
-        state["pin_set"] = True
-        return 0
-    raise Usage(args)
+    """The real CLI (keys, panel PIN) on the fake root's data dir and config."""
+    return subprocess.run([sys.executable, "-m", "appliance.cli", *args], check=False).returncode
 
 
 def blkid(state: dict, args: list[str]) -> int:

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from appliance.config import load_config
+from appliance.config import RecordingConfig, StorageConfig, load_config
+from appliance.panel.pin_store import PinStore, panel_files
+from appliance.vault.store import Vault
 from tests.tooling import require_tool
 
 from . import fakesys
@@ -26,7 +28,7 @@ from . import fakesys
 REPO = Path(__file__).resolve().parents[2]
 INSTALL = REPO / "provisioning" / "install.sh"
 RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
-RECOVERY = "age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg"
+RECOVERY = "age1xst0743cd8eg2pxp7teve8uv40nwnzqc766tgtptr5anpuaghusq6y85vv"
 DATA_PARTITION = "/dev/mmcblk0p3"
 CMDLINE = "console=serial0,115200 root=PARTUUID=4e639091-02 rootfstype=ext4 rootwait\n"
 QUERIES = {"dpkg-query", "getent", "id", "stat", "blkid", "lsblk", "findmnt"}
@@ -154,9 +156,11 @@ def test_install_sets_up_the_appliance(pi: FakePi) -> None:
     assert sorted(system["users"]["vig-appliance"]) == ["audio", "gpio", "video"]
     assert {"vig-appliance.service", "NetworkManager.service"} <= set(system["enabled"])
     assert "systemd-timesyncd.service" not in system["enabled"]  # else SetTime is refused
-    assert system["recipients"] == [[RECIPIENT, "practitioner"], [RECOVERY, "service recovery"]]
-    assert system["pin_set"] is True
-    assert (pi.root / "var/lib/vig-appliance/panel-pin").exists()
+    data_dir = pi.root / "var/lib/vig-appliance"
+    enrolled = Vault(data_dir, StorageConfig(), RecordingConfig()).recipient_entries()
+    assert [(e.text, e.comment) for e in enrolled] == [(RECIPIENT, "practitioner"),
+                                                       (RECOVERY, "service recovery")]
+    assert PinStore(panel_files(data_dir)[0]).verify("482916")
     assert system["pip"] == [str(pi.source)]
     assert system["block"][DATA_PARTITION]["LABEL"] == "vig-data"
     assert system["owners"][str(pi.root / "var/lib/vig-appliance")] == "vig-appliance:vig-appliance"
@@ -266,6 +270,8 @@ def test_provisioning_scripts_pass_shellcheck() -> None:
 
 def test_a_changed_checkout_or_reset_pin_is_the_only_change(pi: FakePi) -> None:
     assert pi.run().returncode == 0
+    pin_file = panel_files(pi.root / "var/lib/vig-appliance")[0]
+    pin_before = pin_file.read_bytes()
     with (pi.source / "appliance" / "__init__.py").open("a") as module:
         module.write("\n")
     again = pi.run("--reset-pin")
@@ -276,6 +282,7 @@ def test_a_changed_checkout_or_reset_pin_is_the_only_change(pi: FakePi) -> None:
                        "change: set the panel PIN"]
     assert [call[0] for call in pi.changing_calls()] == ["pip", "runuser", "vig-appliance",
                                                         "systemctl"]
+    assert pin_file.read_bytes() != pin_before  # hashed again, with a fresh salt
 
 
 def test_installed_unit_config_and_access_point_agree(pi: FakePi) -> None:
