@@ -101,3 +101,10 @@ class NotAFolder(ExportError, NotADirectoryError):
 
     code = "export.not_a_folder"
     hint = "Give a folder (it is created if it does not exist yet)."
+
+
+class AppliancePurgeFailed(ExportError, OSError):
+    """The session is verified on the stick, but the appliance could not delete its copy."""
+
+    code = "export.delete_failed"
+    hint = "Nothing is lost: the next export finds it on the stick, verifies it and deletes it."

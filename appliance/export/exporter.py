@@ -22,6 +22,7 @@ from typing import Any
 
 from .copier import SessionCopier, SourceUnreadable
 from .errors import (
+    AppliancePurgeFailed,
     ConflictingFile,
     ExportError,
     NotFatSafe,
@@ -57,7 +58,14 @@ from .stickfs import StickDir, StickIO
 EXPORTABLE_STATES = frozenset({"complete", "interrupted", "exported"})
 WRITE_PROBE = ".vig-write-probe"
 DELETE_REASON = "exported"
-_SESSION_FAILURES = (ConflictingFile, UnsafeStickEntry, VerifyFailed, NotFatSafe, SourceUnreadable)
+_SESSION_FAILURES = (
+    ConflictingFile,
+    UnsafeStickEntry,
+    VerifyFailed,
+    NotFatSafe,
+    SourceUnreadable,
+    AppliancePurgeFailed,
+)
 
 
 @dataclass
@@ -329,11 +337,22 @@ class Exporter:
         )
 
     def _forget(self, info: Any, stick: Stick) -> None:
-        """The session is on the stick, verified: record it, then delete it from the SD card."""
+        """The session is on the stick, verified: record it, then delete it from the SD card.
+
+        A failure here is the appliance's own storage, not the stick's, and says so.
+        """
         hashes = ";".join(f"{f.name}={f.sha256}" for f in info.files)
-        self._vault.mark_exported(info.id, destination="usb stick")
-        self._vault.audit.append("session_exported_and_deleted", session=info.id, files=hashes)
-        self._vault.delete_session(info.id, reason=DELETE_REASON)
+        try:
+            self._vault.mark_exported(info.id, destination="usb stick")
+            self._vault.audit.append(
+                "session_exported_and_deleted", session=info.id, files=hashes
+            )
+            self._vault.delete_session(info.id, reason=DELETE_REASON)
+        except OSError as exc:
+            raise AppliancePurgeFailed(
+                f"Session {info.id} is verified on the stick, but deleting it here failed: "
+                f"{exc.strerror or exc}."
+            ) from exc
 
 
 def _finished_state(info: Any) -> str:

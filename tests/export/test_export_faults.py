@@ -251,3 +251,25 @@ def test_a_file_missing_on_the_appliance_keeps_its_session_and_blames_the_applia
     assert isinstance(error, SourceUnreadable)
     assert "clip-0002.mp4.age" in error.user_message()
     assert result.exported == [recorded.interrupted.id]
+
+
+def test_a_failing_delete_on_the_appliance_is_not_blamed_on_the_stick(recorded, tmp_path):
+    from appliance.export.errors import AppliancePurgeFailed
+
+    stick = make_stick(tmp_path)
+    real_delete = recorded.vault.delete_session
+
+    def broken_delete(session_id, reason):
+        raise OSError(errno.EIO, "Input/output error")
+
+    recorded.vault.delete_session = broken_delete
+    result = Exporter(recorded.vault, device_name="vig").export(FolderStick(stick))
+    assert result.exported == []
+    assert {type(err) for _, err in result.kept} == {AppliancePurgeFailed}
+    assert result.safe_to_remove
+
+    recorded.vault.delete_session = real_delete
+    again = Exporter(recorded.vault, device_name="vig").export(FolderStick(stick))
+    assert sorted(again.exported) == sorted([recorded.complete.id, recorded.interrupted.id])
+    assert again.bytes_copied == 0
+    assert recorded.vault.list_sessions() == []
