@@ -52,6 +52,7 @@ def decide(action: str, user: str = "vig-appliance", details: dict | None = None
 @pytest.mark.parametrize("action", [
     "org.freedesktop.udisks2.filesystem-mount",
     "org.freedesktop.udisks2.filesystem-mount-other-seat",
+    "org.freedesktop.udisks2.filesystem-unmount-others",
     "org.freedesktop.udisks2.power-off-drive-other-seat",
     "org.freedesktop.udisks2.eject-media-other-seat",
 ])
@@ -67,7 +68,6 @@ def test_service_user_may_set_the_time() -> None:
 
 @pytest.mark.parametrize("action", [
     "org.freedesktop.udisks2.filesystem-mount-system",
-    "org.freedesktop.udisks2.filesystem-unmount-others",
     "org.freedesktop.udisks2.modify-device",
     "org.freedesktop.udisks2.open-device",
     "org.freedesktop.timedate1.set-timezone",
