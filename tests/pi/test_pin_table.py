@@ -11,6 +11,8 @@ import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+import pytest
+
 from appliance.config import GpioConfig
 
 HW = Path(__file__).resolve().parents[2] / "hw"
@@ -70,3 +72,22 @@ def test_wiring_diagram_labels_match() -> None:
     for group in tree.iterfind(".//svg:g[@data-pin]", SVG_NS):
         if group.get("data-bcm") is None:
             assert int(group.get("data-pin")) in GROUND_PINS
+
+
+def test_power_budget_totals_add_up() -> None:
+    """Each total is its board plus every shared consumer, idle and recording."""
+    text = (HW / "README.md").read_text()
+    section = text.split("\n## Power budget", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines()[3:]:
+        cells = [cell.strip().strip("*") for cell in line.strip("|").split("|")]
+        if len(cells) >= 3 and cells[1].startswith(("≈", "0", "1", "2", "3", "4", "5", "6")):
+            watts = [float(re.search(r"[\d.]+", cell).group()) for cell in cells[1:3]]
+            rows[cells[0]] = watts
+    boards = {name: w for name, w in rows.items() if name.startswith("Pi ")}
+    shared = [w for name, w in rows.items() if not name.startswith(("Pi ", "total"))]
+    assert len(boards) == 2 and len(shared) >= 4
+    for board, (idle, recording) in boards.items():
+        total = rows[f"total, {board.split(' (')[0].replace(' B', '')}"]
+        assert total[0] == pytest.approx(idle + sum(w[0] for w in shared), abs=0.1)
+        assert total[1] == pytest.approx(recording + sum(w[1] for w in shared), abs=0.1)
