@@ -8,6 +8,7 @@ Exit status: 0 everything unpacked; 1 some files failed (the rest were still wri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import sys
 import time
@@ -74,14 +75,25 @@ def run(
     unpacker = SessionUnpacker(identities, progress)
     failed = False
     overview = []
+    wrong_key: list[WrongKey] = []
     for session in sessions:
-        outcome = unpacker.unpack(session, out)
+        try:
+            outcome = unpacker.unpack(session, out)
+        except WrongKey as exc:
+            wrong_key.append(exc)
+            progress.say(f"vig-unpack: FAILED: {exc}")
+            continue
         for line in outcome.warnings:
             progress.say(f"vig-unpack: note: {line}")
         for line in outcome.failures:
             progress.say(f"vig-unpack: FAILED: {line}")
         failed = failed or bool(outcome.failures)
         overview.append((session.id, outcome.title, _summary(session, outcome)))
+    if wrong_key and not overview:
+        with contextlib.suppress(OSError):
+            out.rmdir()  # only if nothing at all was written
+        raise wrong_key[0]
+    failed = failed or bool(wrong_key)
     write_overview(out / "index.html", overview)
     progress.finish()
     print(f"vig-unpack: {len(sessions)} session(s) written to {out}"

@@ -9,6 +9,7 @@ A failing file is named and the rest still written: one bad clip must not cost a
 from __future__ import annotations
 
 import calendar
+import contextlib
 import re
 import shutil
 import time
@@ -90,6 +91,12 @@ class SessionUnpacker:
         work.mkdir(exist_ok=True)
         try:
             metadata = self._metadata(source, outcome)
+        except WrongKey:
+            shutil.rmtree(work, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # nothing was written for a session this key cannot open
+            raise
+        try:
             start = session_start(source, metadata)
             stamp = (
                 time.strftime("%Y-%m-%d_%H-%M-%S", time.localtime(start)) if start else source.id

@@ -227,3 +227,32 @@ def test_contact_sheet_tiles_are_labelled_and_missing_pictures_grey():
     assert (first_label == 255).any()
     assert (sheet[8 : 8 + 40, 8 + 60 + 8 : 8 + 60 + 8 + 60] == 96).all()
     assert contact_sheet([None, None]) is None
+
+
+def test_a_session_for_another_key_is_named_and_the_others_unpacked(exported, tmp_path):
+    from appliance.export.exporter import Exporter
+    from appliance.export.stick import FolderStick
+    from tests.export.conftest import SteppingClock
+    from tests.export.sessions import make_session, new_vault
+
+    stick = exported.copy_to(tmp_path / "stick")
+    other_vault, _ = new_vault(tmp_path / "other", SteppingClock(1_800_000_000.0))
+    foreign = make_session(other_vault, part_seconds=(1.0,), mark_times=())
+    Exporter(other_vault, device_name="other").export(FolderStick(stick))
+
+    code, text = run(str(stick), "-i", str(exported.key), "--out", str(tmp_path / "out"))
+
+    assert code == EXIT_SOME_FAILED
+    assert foreign.id in text and "does not open" in text
+    assert not (tmp_path / "out" / foreign.id).exists()
+    assert (tmp_path / "out" / exported.complete.id / "marks.csv").exists()
+
+
+def test_wrong_key_leaves_no_output_folder(exported, tmp_path):
+    from appliance.vault.age import X25519Identity
+
+    other = tmp_path / "other.txt"
+    other.write_text(str(X25519Identity.generate()) + "\n")
+    code, _ = run(str(exported.root), "-i", str(other), "--out", str(tmp_path / "out"))
+    assert code == EXIT_USAGE
+    assert not (tmp_path / "out").exists()
