@@ -302,11 +302,12 @@ class Controller:
         with self._lock:
             self._warm_until = self.clock.now() + self.config.recording.warm_minutes * 60
             self._publish("session", id=recording.session.id, state=state)
-            self._set_state("idle")
             waiting, self._stick_waiting = self._stick_waiting, None
+            # A stick that waited for the stop is exported straight away, never via idle.
+            self._set_state("exporting" if waiting is not None else "idle")
         _logger.info("session %s %s (%s)", recording.session.id, state, reason)
         if waiting is not None:
-            self.stick_inserted(waiting)
+            self._export(waiting)
 
     def export(self, stick: Any = None) -> None:
         """Copy, verify and then delete every finished session, on the worker thread."""
@@ -342,10 +343,10 @@ class Controller:
 
     def stick_inserted(self, stick: Any) -> None:
         """A stick appeared: export now if auto-export is on, or once the session stops."""
-        if not self.config.export.auto_export:
+        if not self.config.export.auto_export or self.exporter is None:
             return
         with self._lock:
-            if self._state != "idle":
+            if self._state in ("recording", "stopping"):
                 self._stick_waiting = stick
                 return
         try:

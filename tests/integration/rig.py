@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from appliance.assembly import build_parts
 from appliance.config import Config, RecordingConfig, StorageConfig
@@ -26,6 +27,7 @@ class Rig:
     microphone: SyntheticMicrophone
     identity: X25519Identity
     data_dir: Path
+    stick_finder: Any
 
     def run_for(self, seconds: float) -> None:
         """Advance virtual time, with the once-a-second poll the supervisor would make."""
@@ -84,7 +86,17 @@ def make_rig(
         sources=(camera, microphone),
         usb_dir=tmp_path / "usb",
     )
-    return Rig(config, clock, vault, parts.controller, camera, microphone, identity, data_dir)
+    return Rig(
+        config,
+        clock,
+        vault,
+        parts.controller,
+        camera,
+        microphone,
+        identity,
+        data_dir,
+        parts.stick_finder,
+    )
 
 
 def with_recording(config: Config, **changes: object) -> Config:
