@@ -136,8 +136,14 @@ check_args() {
     [ -r "$PIN_FILE" ] || die "cannot read the PIN file $PIN_FILE"
     check_pin "$(head -n 1 "$PIN_FILE")" "the first line of $PIN_FILE"
   fi
-  [ -z "$PASSPHRASE_FILE" ] || [ -r "$PASSPHRASE_FILE" ] ||
-    die "cannot read the passphrase file $PASSPHRASE_FILE"
+  if [ -n "$PASSPHRASE_FILE" ]; then
+    [ -r "$PASSPHRASE_FILE" ] || die "cannot read the passphrase file $PASSPHRASE_FILE"
+    check_passphrase "$(head -n 1 "$PASSPHRASE_FILE")" "the first line of $PASSPHRASE_FILE"
+  fi
+  if [ "$DRY_RUN" = 0 ] && [ -z "$PIN_FILE" ] && ! [ -t 0 ] &&
+     { [ "$RESET_PIN" = 1 ] || ! [ -f "$(at "$DATA_DIR")/panel-pin" ]; }; then
+    die "no panel PIN: give --pin-file FILE (or run on a terminal to be asked)"
+  fi
   if ! [ -f "$SOURCE/pyproject.toml" ] || ! [ -d "$SOURCE/systemd" ]; then
     die "$SOURCE is not a checkout of the appliance (no pyproject.toml or systemd/)"
   fi

@@ -57,6 +57,13 @@ step_keys() {
   fi
 }
 
+check_passphrase() {
+  local printable='^[!-~][ -~]{6,61}[!-~]$'
+  if ! [[ "$1" =~ $printable ]] || [[ "$1" == *\\* ]]; then
+    die "$2 is not a usable Wi-Fi passphrase: 8-63 printable ASCII characters, no backslash, no spaces at either end"
+  fi
+}
+
 wifi_passphrase() {
   local keyfile=$1 passphrase
   if [ -n "$PASSPHRASE_FILE" ]; then
@@ -67,10 +74,7 @@ wifi_passphrase() {
   if [ -z "${passphrase:-}" ]; then
     passphrase=$(LC_ALL=C tr -dc 'A-HJ-NP-Za-km-z2-9' </dev/urandom | head -c 20 || true)
   fi
-  local printable='^[!-~][ -~]{6,61}[!-~]$'
-  if ! [[ "$passphrase" =~ $printable ]] || [[ "$passphrase" == *\\* ]]; then
-    die "the Wi-Fi passphrase must be 8-63 printable ASCII characters, no backslash, no outer spaces"
-  fi
+  check_passphrase "$passphrase" "the passphrase in $keyfile"
   printf '%s' "$passphrase"
 }
 

@@ -219,6 +219,8 @@ def test_trixie_keeps_swap_in_ram(tmp_path: Path) -> None:
     ["--country", "gb"],
     ["--bogus"],
     ["--pin-file", "/dev/null"],
+    ["--wifi-passphrase-file", "/dev/null"],
+    pytest.param([], id="no-PIN-and-no-terminal"),
 ])
 def test_bad_input_stops_before_any_change(pi: FakePi, bad: list[str]) -> None:
     tree = pi.tree()
