@@ -13,6 +13,7 @@ Prints the wall time and MB/s of ciphertext for both, and the ratio baseline / v
 (goal ≥ 1.0×: vig-unpack at least as fast as the reference pipeline).
 
     .venv/bin/python bench/bench_unpack.py [--part-seconds 30] [--parts 2] [--dir DIR]
+        [--repeat 3]
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import io
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -76,6 +78,7 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=2)
     parser.add_argument("--clips", type=int, default=3)
     parser.add_argument("--dir", help="where to work (default: a temp dir)")
+    parser.add_argument("--repeat", type=int, default=3, help="alternating runs (medians)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         base = Path(tmp)
@@ -90,15 +93,19 @@ def main() -> None:
         folder = stick / EXPORT_DIR_NAME / session_id
         total = sum(p.stat().st_size for p in folder.iterdir())
 
-        reference = baseline(folder, key, base / "baseline")
-        shutil.rmtree(base / "baseline")
-        start = time.perf_counter()
-        log = io.StringIO()
-        code = unpack_main([str(folder), "-i", str(key), "--out", str(base / "out")],
-                           stream=log)
-        ours = time.perf_counter() - start
-        if code != 0:
-            raise SystemExit(f"vig-unpack failed ({code}):\n{log.getvalue()}")
+        references, ours_runs = [], []
+        for _ in range(args.repeat):
+            references.append(baseline(folder, key, base / "baseline"))
+            shutil.rmtree(base / "baseline")
+            shutil.rmtree(base / "out", ignore_errors=True)
+            start = time.perf_counter()
+            log = io.StringIO()
+            code = unpack_main([str(folder), "-i", str(key), "--out", str(base / "out")],
+                               stream=log)
+            ours_runs.append(time.perf_counter() - start)
+            if code != 0:
+                raise SystemExit(f"vig-unpack failed ({code}):\n{log.getvalue()}")
+        reference, ours = statistics.median(references), statistics.median(ours_runs)
         video = next((base / "out" / session_id).glob("session_*.mp4"))
         with av.open(str(video)) as container:
             played = container.duration / av.time_base
@@ -107,6 +114,10 @@ def main() -> None:
     mb = total / 1e6
     print(f"session: {args.parts} x {args.part_seconds:.0f} s parts + {args.clips} clips, "
           f"{mb:.1f} MB of ciphertext")
+    if args.repeat > 1:
+        print(f"(medians of {args.repeat} alternating runs; ratios per run: "
+              + ", ".join(f"{r / o:.2f}x" for r, o in zip(references, ours_runs, strict=True))
+              + ")")
     print(f"age -d | ffmpeg -c copy:  {reference:6.2f} s  {mb / reference:7.1f} MB/s")
     print(f"vig-unpack (all outputs): {ours:6.2f} s  {mb / ours:7.1f} MB/s")
     print(f"check: joined session plays {played:.2f} s, {clips} clip MP4s written")
