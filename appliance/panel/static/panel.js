@@ -106,7 +106,7 @@
     box.hidden = false;
     const done = fields.bytes_done || 0, total = fields.bytes_total || 0;
     $("export-progress").value = total ? done / total : 0;
-    let text = fields.phase || "";
+    let text = (fields.phase || "").replace(/-/g, " ");
     if (fields.files_total) { text += " — file " + (fields.files_done || 0) + " of " + fields.files_total; }
     $("export-text").textContent = text;
   }
