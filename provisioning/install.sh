@@ -185,6 +185,7 @@ main() {
   check_args
   app_command
   check_system
+  check_data_partition
   [ "$DRY_RUN" = 0 ] || printf 'install.sh: dry run: nothing will be changed.\n'
   step_packages
   step_user

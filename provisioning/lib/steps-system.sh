@@ -92,21 +92,34 @@ step_app() {
   printf '%s\n' "$digest" | put_file "$VENV/.vig-source-digest" 644 root:root "digest" || true
 }
 
-step_data_partition() {
+# Before anything changes: the data partition must be a partition, empty or already the
+# appliance's, and must not hide recordings already in the data dir by mounting over them.
+check_data_partition() {
   [ -n "$DATA_PARTITION" ] || return 0
-  step "data partition $DATA_PARTITION"
-  local fstype label uuid fstab kind
+  local fstype label kind data_path
   kind=$(lsblk -ndo TYPE "$DATA_PARTITION" 2>/dev/null || true)
   if [ "$kind" != part ]; then
     die "$DATA_PARTITION is not a partition (lsblk says '${kind:-nothing}'): give the partition meant for the data, like /dev/mmcblk0p3, never a whole card or disk"
   fi
   fstype=$(blkid -o value -s TYPE "$DATA_PARTITION" 2>/dev/null || true)
   label=$(blkid -o value -s LABEL "$DATA_PARTITION" 2>/dev/null || true)
-  if [ -z "$fstype" ]; then
+  if [ -n "$fstype" ] && { [ "$fstype" != ext4 ] || [ "$label" != "$DATA_LABEL" ]; }; then
+    die "$DATA_PARTITION already holds a file system ($fstype, label '${label}') that is not the appliance's; refusing to format it. If it really is meant for the appliance, wipe it first (wipefs -a $DATA_PARTITION)"
+  fi
+  data_path=$(at "$DATA_DIR")
+  if ! awk -v dir="$DATA_DIR" '$2 == dir { found = 1 } END { exit !found }' "$(at /etc/fstab)" 2>/dev/null &&
+     [ -d "$data_path" ] && [ -n "$(ls -A "$data_path")" ]; then
+    die "$DATA_DIR already holds files, which the new partition would hide: export any sessions, then move them away (or run without --data-partition)"
+  fi
+}
+
+step_data_partition() {
+  [ -n "$DATA_PARTITION" ] || return 0
+  step "data partition $DATA_PARTITION"
+  local uuid fstab
+  if [ -z "$(blkid -o value -s TYPE "$DATA_PARTITION" 2>/dev/null || true)" ]; then
     change "format $DATA_PARTITION as ext4, label $DATA_LABEL"
     run mkfs.ext4 -q -L "$DATA_LABEL" "$DATA_PARTITION"
-  elif [ "$fstype" != ext4 ] || [ "$label" != "$DATA_LABEL" ]; then
-    die "$DATA_PARTITION already holds a file system ($fstype, label '${label}') that is not the appliance's; refusing to format it. If it really is meant for the appliance, wipe it first (wipefs -a $DATA_PARTITION)"
   else
     unchanged "ext4 file system labelled $DATA_LABEL"
   fi

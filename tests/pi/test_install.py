@@ -238,7 +238,19 @@ def test_a_foreign_file_system_is_never_formatted(pi: FakePi) -> None:
     result = pi.run()
     assert result.returncode == 1
     assert result.stderr.startswith("install.sh: error:")
-    assert not any(call[0] == "mkfs.ext4" for call in pi.calls())
+    assert pi.changing_calls() == []
+
+
+def test_recordings_already_in_the_data_dir_are_never_hidden(pi: FakePi) -> None:
+    session = pi.root / "var/lib/vig-appliance/sessions/20261125-090000-abcd"
+    session.mkdir(parents=True)
+    (session / "part-0001.mp4.age").write_bytes(b"age-encryption.org/v1\n")
+    tree = pi.tree()
+    result = pi.run()
+    assert result.returncode == 1
+    assert result.stderr.startswith("install.sh: error:")
+    assert pi.changing_calls() == []
+    assert pi.tree() == tree
 
 
 def test_a_failing_command_stops_the_install_and_says_which(pi: FakePi) -> None:
@@ -255,7 +267,7 @@ def test_a_whole_card_is_never_formatted(pi: FakePi) -> None:
     result = pi.run("--data-partition", "/dev/mmcblk0")  # the last --data-partition wins
     assert result.returncode == 1
     assert result.stderr.startswith("install.sh: error:")
-    assert not any(call[0] == "mkfs.ext4" for call in pi.calls())
+    assert pi.changing_calls() == []
 
 
 def test_provisioning_scripts_pass_shellcheck() -> None:
