@@ -186,6 +186,7 @@ main() {
   app_command
   check_system
   check_data_partition
+  check_read_only_root
   [ "$DRY_RUN" = 0 ] || printf 'install.sh: dry run: nothing will be changed.\n'
   step_packages
   step_user

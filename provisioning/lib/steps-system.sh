@@ -237,12 +237,17 @@ step_clock() {
   if live; then run systemctl stop systemd-timesyncd.service; fi
 }
 
+check_read_only_root() {
+  [ "$READ_ONLY_ROOT" = 1 ] || return 0
+  [ -f "$(at /boot/firmware/cmdline.txt)" ] ||
+    die "--read-only-root: no /boot/firmware/cmdline.txt, so this is not Raspberry Pi OS Bookworm or newer"
+}
+
 step_read_only_root() {
   [ "$READ_ONLY_ROOT" = 1 ] || return 0
   step "read-only root (RAM overlay; the data partition stays on the card)"
   local cmdline
   cmdline=$(at /boot/firmware/cmdline.txt)
-  [ -f "$cmdline" ] || die "no /boot/firmware/cmdline.txt: is this Raspberry Pi OS?"
   if grep -qw 'overlayroot=tmpfs:recurse=0' "$cmdline"; then
     unchanged "overlay root, limited to / (recurse=0)"
     return
