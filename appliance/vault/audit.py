@@ -14,7 +14,6 @@ refused outright, so a caller cannot leak one by accident.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import time
@@ -23,6 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import PersonalDataInAudit, storage_errors
+
+try:
+    import fcntl
+except ImportError:  # Windows: only vig-unpack runs there, and it never appends to a log.
+    fcntl = None
 from .filesystem import FileSystem
 
 GENESIS = "0" * 64
@@ -75,7 +79,8 @@ class AuditLog:
     def _append_durably(self, event: str | None, fields: dict) -> None:
         created = not self.path.exists()
         with self._fs.open_append(self.path) as file:
-            fcntl.flock(file.fileno(), fcntl.LOCK_EX)  # the CLI may append while the service runs
+            if fcntl is not None:  # the CLI may append while the service runs
+                fcntl.flock(file.fileno(), fcntl.LOCK_EX)
             last_line, torn_bytes = _read_tail(self.path)
             if torn_bytes:
                 # An entry torn by a power cut was never complete; drop its bytes, say so.
