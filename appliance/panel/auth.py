@@ -88,7 +88,8 @@ def login():
     client = client_address()
     wait = p.limiter.locked_for(client)
     if wait > 0:
-        p.audit("panel.login_refused_locked", client=client)
+        if p.limiter.first_refusal(client):
+            p.audit("panel.login_refused_locked", client=client, wait_s=round(wait))
         minutes = max(1, round(wait / 60))
         return _login_page(f"Too many wrong PINs. Try again in {minutes} minute(s).", 429)
     if not p.pin_store.is_set():

@@ -17,12 +17,25 @@ from dataclasses import dataclass, field
 from .errors import TimeNotSet
 
 COMMAND_TIMEOUT_SECONDS = 5.0
+TRUST_CACHE_SECONDS = 10.0
 
 
 class SystemDeviceClock:
-    """The Pi's clock, via timedatectl (trust) and timedated's SetTime (set)."""
+    """The Pi's clock, via timedatectl (trust) and timedated's SetTime (set).
+
+    Trust is asked at most every `TRUST_CACHE_SECONDS`: every status snapshot wants it,
+    and each answer costs a process start."""
+
+    def __init__(self) -> None:
+        self._trusted: tuple[float, bool] | None = None
 
     def is_trusted(self) -> bool:
+        now = time.monotonic()
+        if self._trusted is None or now - self._trusted[0] > TRUST_CACHE_SECONDS:
+            self._trusted = (now, self._ask_trusted())
+        return self._trusted[1]
+
+    def _ask_trusted(self) -> bool:
         timedatectl = shutil.which("timedatectl")
         if timedatectl is None:
             return False
@@ -59,6 +72,7 @@ class SystemDeviceClock:
             raise TimeNotSet(f"Setting the clock failed: {exc}") from exc
         if result.returncode != 0:
             raise TimeNotSet(f"The system refused to set the clock: {result.stderr.strip()}")
+        self._trusted = None
         return True
 
 

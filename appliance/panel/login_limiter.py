@@ -22,6 +22,7 @@ class _Record:
     failures: deque[float] = field(default_factory=deque)
     lockouts: int = 0
     locked_until: float = 0.0
+    refusal_reported: bool = False
 
 
 class LoginLimiter:
@@ -39,6 +40,15 @@ class LoginLimiter:
                 return 0.0
             return max(0.0, record.locked_until - self._clock())
 
+    def first_refusal(self, client: str) -> bool:
+        """True once per lockout, so a flood of refused tries is audited once, not each."""
+        with self._lock:
+            record = self._records.get(client)
+            if record is None or record.refusal_reported:
+                return False
+            record.refusal_reported = True
+            return True
+
     def failed(self, client: str) -> float:
         """Count a failure; return the lockout it started (0 if none)."""
         now = self._clock()
@@ -52,6 +62,7 @@ class LoginLimiter:
             lockout = min(FIRST_LOCKOUT_SECONDS * 2**record.lockouts, MAX_LOCKOUT_SECONDS)
             record.lockouts += 1
             record.locked_until = now + lockout
+            record.refusal_reported = False
             record.failures.clear()
             return lockout
 
