@@ -75,6 +75,8 @@ class PanelConfig:
     preview_max_viewers: int = 2
     status_max_streams: int = 4
     login_failures_per_minute: int = 5
+    #: In simulation: whether the device clock counts as set (else the panel offers the phone's).
+    simulated_clock_trusted: bool = False
 
 
 @dataclass(frozen=True)

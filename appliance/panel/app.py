@@ -73,7 +73,6 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=LOGIN_LIFETIME,
         MAX_CONTENT_LENGTH=64 * 1024,
-        JSON_SORT_KEYS=False,
     )
     panel = config.panel
     app.extensions["vig_panel"] = PanelParts(
@@ -82,7 +81,7 @@ def create_app(
         pin_store=pin_store,
         limiter=LoginLimiter(panel.login_failures_per_minute, login_clock),
         audit=audit or _default_audit(controller),
-        device_clock=device_clock or SimulatedDeviceClock(),
+        device_clock=device_clock or SimulatedDeviceClock(trusted=panel.simulated_clock_trusted),
         health=health or SimulatedHealth(),
         preview_slots=Slots(panel.preview_max_viewers),
         status_slots=Slots(panel.status_max_streams),

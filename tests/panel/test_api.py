@@ -202,3 +202,14 @@ def test_virtual_button_exists_only_in_simulation(make_app, controller, user):
     assert simulated.post("/api/sim/button", json={"pressed": False}).status_code == 200
     assert simulated.post("/api/sim/button", json={"pressed": "yes"}).status_code == 400
     assert pin.driven == ["low", "high"]
+
+
+def test_simulated_clock_trust_comes_from_the_config(make_app, data_dir):
+    from appliance.config import Config, PanelConfig
+
+    from .conftest import LoggedIn
+
+    for trusted in (True, False):
+        config = Config(data_dir=str(data_dir), panel=PanelConfig(simulated_clock_trusted=trusted))
+        user = LoggedIn(make_app(config, device_clock=None).test_client())
+        assert user.get("/api/status").get_json()["clock"]["offer_phone_time"] is not trusted
