@@ -130,6 +130,8 @@ def test_a_whole_session_from_the_phone(served, browser):
     page.click("#start")
     page.wait_for_function("() => document.getElementById('state').textContent === 'recording'")
     page.wait_for_function("() => document.getElementById('elapsed').textContent !== '0:00'")
+    assert appliance.controller.status()["case_code"] == "K-0417"
+    assert page.input_value("#case-code") == ""
     shot(page, "03-recording")
 
     page.fill("#note", "lovely turn-taking")

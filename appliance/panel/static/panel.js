@@ -268,9 +268,11 @@
   }
 
   function wire() {
-    $("start").addEventListener("click", () => {
+    $("start").addEventListener("click", async () => {
       const code = $("case-code").value.trim();
-      command("/api/start", { case_code: code || null }, "Recording started.");
+      // The code belongs to this session only: clear it so the next one is not labelled alike.
+      const done = await command("/api/start", { case_code: code || null }, "Recording started.");
+      if (done) { $("case-code").value = ""; }
     });
     $("stop").addEventListener("click", () => command("/api/stop", {}, "Recording stopped."));
     $("mark").addEventListener("click", () => mark(null));
