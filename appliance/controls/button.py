@@ -43,12 +43,16 @@ class ButtonControl:
         *,
         clock: Clock,
         shutdown: Callable[[], None],
+        on_refused: Callable[[ApplianceError], None] | None = None,
     ) -> None:
+        """`on_refused` lets the LEDs show that a press was refused (e.g. no recipient
+        enrolled): the controller publishes no event for a refused command."""
         from gpiozero import Button
 
         self._controller = controller
         self._clock = clock
         self._shutdown = shutdown
+        self._on_refused = on_refused
         self._stop_hold = gpio.stop_hold_seconds
         self._shutdown_hold = gpio.shutdown_hold_seconds
         self._lock = threading.Lock()
@@ -133,8 +137,10 @@ class ButtonControl:
         return str(self._controller.status()["state"])
 
     def _run(self, name: str, command: Callable[[], Any]) -> None:
-        """Run a command; a refusal is already published by the controller as an event."""
+        """Run a command; a refusal is logged and shown, never raised into gpiozero."""
         try:
             command()
         except ApplianceError as exc:
             log.warning("button %s refused: %s", name, exc.user_message())
+            if self._on_refused is not None:
+                self._on_refused(exc)

@@ -21,11 +21,11 @@ from ..events import Event, EventBus
 SLOW_PULSE_SECONDS = 1.0
 FAST_BLINK_SECONDS = 0.1
 MARK_BLINK_STEP_SECONDS = 0.1
-#: A one-off error (e.g. a refused start) is shown this long; the `error` state until it ends.
+#: A one-off error or a refused press is shown this long; the `error` state until it ends.
 ERROR_SHOW_SECONDS = 5.0
 #: The export phase after which the stick may be pulled out (appliance.export.progress).
 SAFE_TO_REMOVE_PHASES = frozenset({"safe-to-remove"})
-IDLE_POLL_SECONDS = 0.5
+IDLE_POLL_SECONDS = 0.2
 
 
 class StatusLights:
@@ -91,6 +91,7 @@ class LedDriver:
         self._clock = clock
         self._condition = _Condition()
         self._mark_steps: list[tuple[float, bool]] = []
+        self._refused = threading.Event()
 
     def start(self, stop_event: threading.Event) -> threading.Thread:
         thread = threading.Thread(
@@ -106,10 +107,17 @@ class LedDriver:
                 event = self._subscription.get(timeout=self._wait_time())
                 if event is not None:
                     self.handle(event)
+                if self._refused.is_set():
+                    self._refused.clear()
+                    self._condition.error_until = self._clock.now() + ERROR_SHOW_SECONDS
                 self._run_due_steps()
                 self._render()
         finally:
             self._subscription.close()
+
+    def show_refusal(self, error: object = None) -> None:
+        """Blink both LEDs for a while: a button press was refused (safe from any thread)."""
+        self._refused.set()
 
     def handle(self, event: Event) -> None:
         cond = self._condition

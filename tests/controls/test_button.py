@@ -144,3 +144,18 @@ def test_virtual_button_drives_the_same_pin(button, controller):
     virtual.release()
     assert wait_until(lambda: controller.state == "idle")
     assert controller.commands() == ["start", "stop"]
+
+
+def test_a_refused_press_is_reported_for_the_leds(controller, pin_factory, clock):
+    refusals = []
+    control = ButtonControl(
+        controller, FAST_GPIO, pin_factory, clock=clock, shutdown=lambda: None,
+        on_refused=refusals.append,
+    )  # fmt: skip
+    try:
+        controller.refuse_with = NotRecording("refused for the test")
+        press_for(control, 0.03)
+        assert wait_until(lambda: len(refusals) == 1)
+        assert isinstance(refusals[0], NotRecording)
+    finally:
+        control.close()

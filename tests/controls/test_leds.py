@@ -99,3 +99,11 @@ def test_driver_thread_ends_on_stop_event(controller, lights, clock, stop_event)
     stop_event.set()
     thread.join(2)
     assert not thread.is_alive()
+
+
+def test_a_refused_press_blinks_both_then_back_to_ready(driver, lights, monkeypatch):
+    monkeypatch.setattr("appliance.controls.leds.ERROR_SHOW_SECONDS", 0.6)
+    driver.show_refusal()
+    assert wait_until(lambda: is_blinking(states_during(lights.red.pin, 0.5)))
+    assert wait_until(lambda: is_pulsing(states_during(lights.green.pin, 0.3)), timeout=3)
+    assert lights.red.pin.state == 0
