@@ -54,6 +54,7 @@ class SyntheticCamera:
         self._first_index = 0
         self._capture_times: dict[int, float] = {}
         self._idr_wanted = threading.Event()
+        self._preview_lock = threading.Lock()
         self._latest: av.VideoFrame | None = None
         self.frames_delivered = 0
 
@@ -125,5 +126,6 @@ class SyntheticCamera:
 
     def preview_jpeg(self) -> bytes | None:
         """A JPEG of the latest picture, at most `preview_width` wide; None before any."""
-        latest = self._latest
-        return None if latest is None else jpeg_from_frame(latest, self.preview_width)
+        with self._preview_lock:  # PyAV crashes when two threads reformat one frame at once
+            latest = self._latest
+            return None if latest is None else jpeg_from_frame(latest, self.preview_width)
