@@ -48,12 +48,14 @@ class Runtime:
         parts, controller = self.parts, self.parts.controller
         pin_factory = make_pin_factory(parts.simulate)
         lights = StatusLights(parts.config.gpio, pin_factory)
+        leds = LedDriver(controller.events, lights, clock=parts.clock)
         button = ButtonControl(
             controller,
             parts.config.gpio,
             pin_factory,
             clock=parts.clock,
             shutdown=self._shutdown_action(),
+            on_refused=leds.show_refusal,
         )
         self._closers += [button.close, lights.close]
         pin_file, secret_file = panel_files(parts.data_dir)
@@ -72,9 +74,7 @@ class Runtime:
             on_removed=controller.stick_removed,
         )
         controller.warm_up()
-        self.threads.append(
-            LedDriver(controller.events, lights, clock=parts.clock).start(self.stop_event)
-        )
+        self.threads.append(leds.start(self.stop_event))
         supervisor = Supervisor(controller, self.notifier)
         self._spawn("supervisor", supervisor.run)
         watcher.start()
