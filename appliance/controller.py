@@ -355,9 +355,23 @@ class Controller:
             self._report_error(exc)
 
     def stick_removed(self, stick: Any) -> None:
+        """A stick went away: forget it, and let the LEDs and panel stop saying "safe"."""
         with self._lock:
             if self._stick_waiting is stick:
                 self._stick_waiting = None
+        self._publish(
+            "export",
+            phase="removed",
+            bytes_done=0,
+            bytes_total=0,
+            files_done=0,
+            files_total=0,
+            session=None,
+        )
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """The sessions on the card, for the panel's list (no personal data in them)."""
+        return [info.to_dict() for info in self.vault.list_sessions()]
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until a stop or export has finished (for the CLI and tests)."""

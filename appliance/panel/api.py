@@ -45,18 +45,16 @@ def _clock_info(status: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _sessions(status: dict[str, Any]) -> list[dict[str, Any]]:
+def _sessions() -> list[dict[str, Any]]:
     """The sessions on the card, newest first, with only what the list shows."""
-    listed = status.get("sessions")
-    if listed is None:
-        listed = [info.to_dict() for info in parts().controller.vault.list_sessions()]
+    listed = parts().controller.sessions()
     rows = [{k: s.get(k) for k in SESSION_FIELDS} for s in listed]
     return sorted(rows, key=lambda row: row["id"] or "", reverse=True)
 
 
 def snapshot() -> dict[str, Any]:
     status = dict(parts().controller.status())
-    status["sessions"] = _sessions(status)
+    status["sessions"] = _sessions()
     status["clock"] = _clock_info(status)
     status["simulate"] = parts().virtual_button is not None
     return status
@@ -76,7 +74,7 @@ def status():
 
 @bp.get("/sessions")
 def sessions():
-    return jsonify(sessions=_sessions({}))
+    return jsonify(sessions=_sessions())
 
 
 @bp.post("/start")
@@ -143,7 +141,14 @@ def events():
         return error_response(
             503, "status-busy", "Too many pages are open on this device. Close one and reload."
         )
-    stream = status_events(p.controller.events, snapshot_in_app(), p.health.read, p.stop_event)
+    p.controller.warm_up()  # a page is open: a start is likely, so the camera stays warm
+    stream = status_events(
+        p.controller.events,
+        snapshot_in_app(),
+        p.health.read,
+        p.stop_event,
+        keep_warm=p.controller.warm_up,
+    )
     response = Response(stream, mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"
     response.call_on_close(release)

@@ -152,8 +152,14 @@ def status_events(
     snapshot: Callable[[], dict[str, Any]],
     health: Callable[[], dict[str, Any]],
     stop_event: threading.Event,
+    *,
+    keep_warm: Callable[[], None] = lambda: None,
 ) -> Iterator[bytes]:
-    """The current status, then every controller event, with health readings between."""
+    """The current status, then every controller event, with health readings between.
+
+    While the page is open a start is likely, so each health reading also keeps the camera
+    warm (`keep_warm`), and the first recorded frame can follow a Start within 150 ms.
+    """
     subscription = events.subscribe(maxsize=256)
     try:
         yield sse("status", snapshot())
@@ -165,6 +171,7 @@ def status_events(
                 yield sse(event.type, event.as_dict())
             if time.monotonic() - last_health >= HEALTH_EVERY_SECONDS:
                 last_health = time.monotonic()
+                keep_warm()
                 yield sse("health", health())
     finally:
         subscription.close()

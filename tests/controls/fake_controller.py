@@ -60,37 +60,19 @@ def tiny_jpeg(level: int) -> bytes:
     return b"".join(bytes(p) for p in [*encoder.encode(frame), *encoder.encode(None)])
 
 
-class FakeSessionInfo:
-    def __init__(self, fields: dict[str, Any]) -> None:
-        self._fields = dict(fields)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self._fields)
-
-
-class FakeVault:
-    """Only what front ends read through the controller: the list of sessions."""
-
-    def __init__(self, controller: FakeController) -> None:
-        self._controller = controller
-
-    def list_sessions(self) -> list[FakeSessionInfo]:
-        return [FakeSessionInfo(s) for s in self._controller.sessions.values()]
-
-
 class FakeController:
     def __init__(self, clock: Any = None, *, wall_clock=time.time) -> None:
         self.clock = clock or MonotonicTestClock()
         self.wall_clock = wall_clock
         self.events = EventBus()
-        self.vault = FakeVault(self)
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.state = "idle"
         self.session: str | None = None
         self.started: float | None = None
         self.marks: list[dict[str, Any]] = []
-        self.sessions: dict[str, dict[str, Any]] = {}
+        self.stored: dict[str, dict[str, Any]] = {}  # what the vault would hold
         self.phone_times: list[float] = []
+        self.warm_ups = 0
         self.time_source = "system"
         self.refuse_with: ApplianceError | None = None
         self._lock = threading.Lock()
@@ -111,10 +93,10 @@ class FakeController:
             if self.state == "recording":
                 raise AlreadyRecording("A session is already being recorded.")
             self.state = "recording"
-            self.session = f"20261125-2100{len(self.sessions):02d}-abcd"
+            self.session = f"20261125-2100{len(self.stored):02d}-abcd"
             self.started = self.clock.now()
             self.marks = []
-            self.sessions[self.session] = {
+            self.stored[self.session] = {
                 "id": self.session, "state": "recording", "started_at": self.wall_clock(),
                 "duration_s": 0.0, "size_bytes": 0, "mark_count": 0, "parts": 1, "files": [],
             }  # fmt: skip
@@ -136,7 +118,7 @@ class FakeController:
             number = len(self.marks) + 1
             record = {"number": number, "media_time": at - self.started, "tag": tag, "note": note}
             self.marks.append(record)
-            self.sessions[self.session]["mark_count"] = number
+            self.stored[self.session]["mark_count"] = number
         self._publish("mark", number=number, media_time=record["media_time"], tag=tag)
         return {"number": number, "media_time": record["media_time"]}
 
@@ -146,7 +128,7 @@ class FakeController:
             self._refuse_if_told()
             if self.state != "recording":
                 raise NotRecording("Nothing is being recorded.")
-            info = self.sessions[self.session]
+            info = self.stored[self.session]
             info["state"] = "complete"
             info["duration_s"] = self.clock.now() - self.started
             self.state = "idle"
@@ -160,11 +142,11 @@ class FakeController:
     def delete_session(self, session_id: str) -> None:
         with self._lock:
             self.calls.append(("delete_session", {"id": session_id}))
-            if session_id not in self.sessions:
+            if session_id not in self.stored:
                 raise UnknownSession(f"There is no session {session_id} on this device.")
             if session_id == self.session:
                 raise InvalidInput("This session is being recorded: stop it before deleting it.")
-            del self.sessions[session_id]
+            del self.stored[session_id]
 
     def status(self) -> dict[str, Any]:
         with self._lock:
@@ -180,6 +162,13 @@ class FakeController:
                 "error": None,
                 "time_source": self.time_source,
             }
+
+    def sessions(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(info) for info in self.stored.values()]
+
+    def warm_up(self) -> None:
+        self.warm_ups += 1
 
     def preview_jpeg(self) -> bytes | None:
         with self._lock:

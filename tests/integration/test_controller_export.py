@@ -87,3 +87,15 @@ def test_export_without_a_stick_or_with_two_says_why(rig, tmp_path):
         rig.controller.export()
     assert rig.controller.status()["state"] == "idle"
     assert len(rig.vault.list_sessions()) == 1
+
+
+def test_pulling_the_stick_out_is_published_so_the_lights_stop_saying_safe(rig, tmp_path):
+    record(rig)
+    (tmp_path / "usb" / "STICK").mkdir()
+    [stick] = rig.stick_finder.sticks()
+    rig.controller.stick_inserted(stick)
+    assert rig.controller.wait_idle(60)
+    with rig.controller.events.subscribe() as events:
+        rig.controller.stick_removed(stick)
+        phases = [e.fields["phase"] for e in drain(events) if e.type == "export"]
+    assert phases == ["removed"]

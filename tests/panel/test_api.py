@@ -91,18 +91,18 @@ def test_every_tag_is_accepted(user, controller):
 def test_delete_needs_confirmation_then_deletes(user, controller):
     controller.start()
     controller.stop()
-    (session_id,) = controller.sessions
+    (session_id,) = controller.stored
     response = user.post(f"/api/sessions/{session_id}/delete", json={})
     assert response.status_code == 400
     assert "confirm" in error_of(response)["message"]
-    assert session_id in controller.sessions
+    assert session_id in controller.stored
     assert (
         user.post(f"/api/sessions/{session_id}/delete", json={"confirm": "yes"}).status_code == 400
     )
-    assert session_id in controller.sessions
+    assert session_id in controller.stored
     response = user.post(f"/api/sessions/{session_id}/delete", json={"confirm": True})
     assert response.status_code == 200
-    assert controller.sessions == {}
+    assert controller.stored == {}
 
 
 def test_deleting_an_unknown_or_the_recording_session_is_refused(user, controller):
@@ -113,7 +113,7 @@ def test_deleting_an_unknown_or_the_recording_session_is_refused(user, controlle
     response = user.post(f"/api/sessions/{recording}/delete", json={"confirm": True})
     assert response.status_code == 400
     assert "being recorded" in error_of(response)["message"]
-    assert recording in controller.sessions
+    assert recording in controller.stored
     response = user.post("/api/sessions/..%2F..%2Fetc/delete", json={"confirm": True})
     assert response.status_code in (400, 404)
 

@@ -32,7 +32,7 @@ def test_no_route_returns_a_session_file(app, user, data_dir, controller, stop_e
     names = ("part-0001.mp4.age", "clip-0001.mp4.age", "mark-0001.json.age", "session.json.age")
     for name in names:
         (session_dir / name).write_bytes(marker + b"\0" * 1000 + marker)
-    controller.sessions[SESSION_ID] = {
+    controller.stored[SESSION_ID] = {
         "id": SESSION_ID, "state": "complete", "started_at": 0.0, "duration_s": 1.0,
         "size_bytes": 2048, "mark_count": 1, "parts": 1, "files": [],
     }  # fmt: skip
@@ -50,4 +50,4 @@ def test_no_route_returns_a_session_file(app, user, data_dir, controller, stop_e
             assert marker not in read_some(response), (method, url)
             requested += 1
     assert requested >= 20
-    assert SESSION_ID in controller.sessions
+    assert SESSION_ID in controller.stored

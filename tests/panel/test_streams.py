@@ -141,6 +141,7 @@ def test_status_stream_sends_status_then_controller_events(server, controller):
     first = read_events(response, "health")
     assert [name for name, _ in first] == ["status", "health"]
     assert "under" not in first[0][1]
+    assert controller.warm_ups >= 1  # an open page keeps the camera warm for a quick start
     controller.start()
     controller.mark(tag="guiding")
     events = read_events(response, "mark")
