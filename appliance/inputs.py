@@ -14,8 +14,8 @@ from .tags import MARK_TAGS, MAX_NOTE_LENGTH
 CASE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 
 
-def validate_case_code(case_code: str | None) -> str | None:
-    if case_code in (None, ""):
+def validate_case_code(case_code: object) -> str | None:
+    if case_code is None or case_code == "":
         return None
     if not isinstance(case_code, str) or not CASE_CODE.fullmatch(case_code):
         raise InvalidInput(
@@ -25,15 +25,25 @@ def validate_case_code(case_code: str | None) -> str | None:
     return case_code
 
 
-def validate_mark(tag: str | None, note: str | None) -> tuple[str | None, str | None]:
-    if tag in (None, ""):
-        tag = None
-    elif tag not in MARK_TAGS:
-        raise InvalidInput(f"Unknown tag {tag!r}: use one of {', '.join(MARK_TAGS)}.")
-    if note in (None, ""):
-        note = None
-    elif not isinstance(note, str):
+def validate_tag(tag: object) -> str | None:
+    """One of the six slugs, or None. The refusal does not echo what was sent."""
+    if tag is None or tag == "":
+        return None
+    if not isinstance(tag, str) or tag not in MARK_TAGS:
+        raise InvalidInput("Unknown tag: choose one of the six principles or none.")
+    return tag
+
+
+def validate_note(note: object) -> str | None:
+    if note is None:
+        return None
+    if not isinstance(note, str):
         raise InvalidInput("The note must be text.")
-    elif len(note) > MAX_NOTE_LENGTH:
-        raise InvalidInput(f"The note is {len(note)} characters; at most {MAX_NOTE_LENGTH}.")
-    return tag, note
+    note = note.strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise InvalidInput(f"The note is too long: at most {MAX_NOTE_LENGTH} characters.")
+    return note or None
+
+
+def validate_mark(tag: object, note: object) -> tuple[str | None, str | None]:
+    return validate_tag(tag), validate_note(note)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Request
 
-from ..inputs import CASE_CODE
-from ..tags import MARK_TAGS, MAX_NOTE_LENGTH
+from ..controller_errors import InvalidInput
+from ..inputs import validate_case_code, validate_note, validate_tag
 from .errors import BadRequest
 
 SESSION_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -37,34 +38,24 @@ def json_body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _checked(check: Callable[[Any], Any], value: Any) -> Any:
+    """The shared check every front end uses, refused as this panel's bad request."""
+    try:
+        return check(value)
+    except InvalidInput as exc:
+        raise BadRequest(str(exc)) from exc
+
+
 def tag(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or value not in MARK_TAGS:
-        raise BadRequest("Unknown tag: choose one of the six principles or none.")
-    return value
+    return _checked(validate_tag, value)
 
 
 def note(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise BadRequest("The note must be text.")
-    value = value.strip()
-    if len(value) > MAX_NOTE_LENGTH:
-        raise BadRequest(f"The note is too long: at most {MAX_NOTE_LENGTH} characters.")
-    return value or None
+    return _checked(validate_note, value)
 
 
 def case_code(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not CASE_CODE.fullmatch(value):
-        raise BadRequest(
-            "The case code may only use letters, digits and '-', at most 16 characters "
-            "(and must never be a name)."
-        )
-    return value
+    return _checked(validate_case_code, value)
 
 
 def session_id(value: str) -> str:
