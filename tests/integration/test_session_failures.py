@@ -145,3 +145,16 @@ def test_a_power_cut_loses_at_most_the_last_two_seconds(tmp_path, seed):
     assert media.first_keyframe and media.codecs == {"h264", "aac"}
     media_end = media.strip_ms[-1] / 1000 + 1 / 10  # the last frame shows for one period
     assert cut_at - media_end <= 2.0, f"lost {cut_at - media_end:.2f} s"
+
+
+def test_a_silent_microphone_stops_the_session_cleanly_with_the_reason(tmp_path):
+    rig = recording_rig(tmp_path)
+    session_id = rig.controller.start()
+    rig.run_for(4)
+    rig.microphone.stop()
+    rig.run_for(4)
+    assert rig.controller.wait_idle(30)
+    assert rig.controller.status()["error"]["code"] == "source_failed"
+    info = rig.vault.session(session_id)
+    assert info.state == "complete" and "microphone" in info.reason
+    assert analyse(decrypt(rig.files(session_id, "part")[0], rig.identity), 320).video_duration > 4
