@@ -93,8 +93,8 @@ def build_stick_finder(config: Config, *, simulate: bool, usb_dir: Path | None) 
 def build_recorder_factory(config: Config, *, threaded: bool):
     """Real time: a writer thread per session. Virtual clock: inline and deterministic."""
 
-    def factory(session) -> Recorder:
-        return Recorder(session, config.recording, threaded=threaded)
+    def factory(session, on_error) -> Recorder:
+        return Recorder(session, config.recording, threaded=threaded, on_error=on_error)
 
     return factory
 

@@ -69,7 +69,9 @@ class Recorder(Protocol):
     def media_time(self) -> float: ...
 
 
-RecorderFactory = Callable[[Any], Recorder]
+#: Builds the recorder of one session; it calls `on_error` (from its own thread) when
+#: writing fails, and the controller then stops the session at its next poll.
+RecorderFactory = Callable[[Any, Callable[[BaseException], None]], Recorder]
 
 
 @dataclass
@@ -128,6 +130,7 @@ class Controller:
         self._sources_running = False
         self._last_frame = self._last_audio = clock.now()
         self._audio_dbfs: float | None = None
+        self._pipeline_error: BaseException | None = None
         self._warm_until = clock.now() + config.recording.warm_minutes * 60
         self._worker: threading.Thread | None = None
         self._idle = threading.Event()
@@ -191,6 +194,10 @@ class Controller:
         if recording is not None:
             recording.recorder.on_audio(block)
 
+    def _on_pipeline_error(self, error: BaseException) -> None:
+        """Called from the recorder's thread: only noted here; `poll()` acts on it."""
+        self._pipeline_error = error
+
     def preview_jpeg(self) -> bytes | None:
         """The latest picture for framing the shot; asking for it keeps the camera warm."""
         self.warm_up()
@@ -210,7 +217,8 @@ class Controller:
             self.camera.request_keyframe()
             started = self.clock.now()
             session = self.vault.create_session(self._session_metadata(case_code))
-            recorder = self._recorder_factory(session)
+            self._pipeline_error = None
+            recorder = self._recorder_factory(session, self._on_pipeline_error)
             self._recording = _Recording(session, recorder, started, case_code, [])
             self._last_error = None
             self._set_state("recording")
@@ -283,8 +291,12 @@ class Controller:
             recording.recorder.stop()
         except (ApplianceError, OSError) as exc:
             _logger.error("closing session %s failed: %s", recording.session.id, exc)
-            state, reason = "interrupted", f"closing failed: {exc}"
-            self._report_error(exc if isinstance(exc, ApplianceError) else str(exc), "close_failed")
+            state = "interrupted"
+            if self._pipeline_error is None:  # else poll() has already told the user
+                reason = f"closing failed: {exc}"
+                self._report_error(
+                    exc if isinstance(exc, ApplianceError) else str(exc), "close_failed"
+                )
         try:
             recording.session.update_metadata(
                 {"stop_reason": reason, "marks": len(recording.marks)}
@@ -418,7 +430,15 @@ class Controller:
                     storage_minutes=round(space.minutes, 1),
                 )
                 failure = self._source_failure(now)
-                if failure is not None:
+                if self._pipeline_error is not None:
+                    self._report_error(
+                        "Writing the recording to the SD card failed, so it was stopped; "
+                        "everything up to the failure is kept.",
+                        "recording_failed",
+                        "Check the SD card, then export the sessions.",
+                    )
+                    self.stop(reason="writing failed")
+                elif failure is not None:
                     self._report_error(failure, "source_failed", "Check the camera and microphone.")
                     self.stop(reason=failure)
                 elif recording.session.at_reserve():
@@ -434,6 +454,8 @@ class Controller:
     def healthy(self) -> bool:
         """True while the pipeline is alive: running sources are delivering in time."""
         with self._lock:
+            if self._recording is not None and self._pipeline_error is not None:
+                return False
             if not self._sources_running:
                 return True
             return self._source_failure(self.clock.now()) is None

@@ -6,7 +6,14 @@ import random
 
 import pytest
 
-from appliance.controller import AlreadyRecording, InvalidInput, NotRecording, SessionInUse
+from appliance.assembly import build_recorder_factory
+from appliance.controller import (
+    AlreadyRecording,
+    Controller,
+    InvalidInput,
+    NotRecording,
+    SessionInUse,
+)
 from appliance.vault.errors import NoRecipient, NotEnoughSpace, UnknownSession
 from appliance.vault.filesystem import LossyFileSystem
 from appliance.vault.store import Vault
@@ -158,3 +165,44 @@ def test_a_silent_microphone_stops_the_session_cleanly_with_the_reason(tmp_path)
     info = rig.vault.session(session_id)
     assert info.state == "complete" and "microphone" in info.reason
     assert analyse(decrypt(rig.files(session_id, "part")[0], rig.identity), 320).video_duration > 4
+
+
+def test_a_failing_card_mid_session_stops_it_and_keeps_what_was_written(tmp_path):
+    rig = make_rig(tmp_path)
+    real_factory = build_recorder_factory(rig.config, threaded=False)
+
+    def failing_factory(session, on_error):
+        recorder = real_factory(session, on_error)
+        original = recorder.on_frame
+        frames = 0
+
+        def on_frame(frame):
+            nonlocal frames
+            frames += 1
+            if frames == 40:  # the card fails four seconds in
+                on_error(OSError(5, "Input/output error"))
+            original(frame)
+
+        recorder.on_frame = on_frame
+        return recorder
+
+    rig.controller = Controller(
+        rig.config,
+        rig.vault,
+        rig.camera,
+        rig.microphone,
+        rig.clock,
+        recorder_factory=failing_factory,
+    )
+    rig.controller.warm_up()
+    rig.run_for(0.5)
+    session_id = rig.controller.start()
+    rig.run_for(3.5)
+    assert rig.controller.healthy()
+    rig.run_for(2)
+    assert not rig.controller.healthy() or rig.controller.status()["state"] != "recording"
+    assert rig.controller.wait_idle(30)
+    assert rig.controller.status()["error"]["code"] == "recording_failed"
+    info = rig.vault.session(session_id)
+    assert info.reason == "writing failed"
+    assert analyse(decrypt(rig.files(session_id, "part")[0], rig.identity), 320).video_duration > 3
