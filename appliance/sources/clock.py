@@ -207,3 +207,22 @@ class VirtualTicker:
     @property
     def running(self) -> bool:
         return not self._cancelled
+
+
+class PacedSource:
+    """What every source paced by a clock reports about its capture ticker.
+
+    Subclasses keep their ticker (from `clock.pace`) in `_ticker`, None while stopped.
+    """
+
+    _ticker: ThreadTicker | VirtualTicker | None = None
+
+    @property
+    def running(self) -> bool:
+        """False once stopped, at the end of a non-looping replay, or after a failing sink."""
+        return self._ticker is not None and self._ticker.running
+
+    @property
+    def error(self) -> BaseException | None:
+        """What stopped the capture, if the sink raised."""
+        return None if self._ticker is None else self._ticker.error

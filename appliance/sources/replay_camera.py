@@ -19,14 +19,14 @@ from pathlib import Path
 import av
 
 from .annexb import is_idr, split_access_units
-from .clock import VirtualClock
+from .clock import PacedSource, VirtualClock
 from .errors import ReplayFileError, SourceSettingsError, SourceStateError
 from .preview import PREVIEW_WIDTH, jpeg_from_frame
 from .synthetic_camera import SyntheticCamera
 from .types import EncodedFrame, FrameSink, PacingClock
 
 
-class ReplayCamera:
+class ReplayCamera(PacedSource):
     """A `Camera` feeding the access units of an Annex B file at `fps`, looping if asked."""
 
     def __init__(
@@ -83,16 +83,6 @@ class ReplayCamera:
     @property
     def frames_dropped(self) -> int:
         return 0
-
-    @property
-    def running(self) -> bool:
-        """False once stopped, at the end of a non-looping file, or after a failing sink."""
-        return self._ticker is not None and self._ticker.running
-
-    @property
-    def error(self) -> BaseException | None:
-        """What stopped the replay thread, if the sink raised."""
-        return None if self._ticker is None else self._ticker.error
 
     def request_keyframe(self) -> None:
         """Nothing to force in a recorded stream: the file's next IDR comes within a GOP."""

@@ -36,7 +36,7 @@ def read_rtc(rtc_dir: Path) -> tuple[str, int] | None:
 
 
 def detect_time_source(rtc_dir: Path) -> TimeSource:
-    """"rtc" when the Pi's own RTC holds a plausible time, else "system"."""
+    """ "rtc" when the Pi's own RTC holds a plausible time, else "system"."""
     reading = read_rtc(Path(rtc_dir))
     if reading is None:
         return TimeSource("system", f"no RTC at {rtc_dir}")

@@ -18,6 +18,7 @@ import threading
 
 import av
 
+from .clock import PacedSource
 from .encoder import H264Encoder, check_video_settings
 from .errors import SourceStateError
 from .preview import PREVIEW_WIDTH, jpeg_from_frame
@@ -27,7 +28,7 @@ from .sync import SyncSchedule
 from .types import EncodedFrame, FrameSink, PacingClock
 
 
-class SyntheticCamera:
+class SyntheticCamera(PacedSource):
     """A `Camera` drawing a moving scene with a time strip and sync flashes."""
 
     def __init__(
@@ -113,16 +114,6 @@ class SyntheticCamera:
     @property
     def frames_dropped(self) -> int:
         return self._ticker.skipped if self._ticker is not None else 0
-
-    @property
-    def running(self) -> bool:
-        """False once stopped, or once a failing sink has stopped the capture thread."""
-        return self._ticker is not None and self._ticker.running
-
-    @property
-    def error(self) -> BaseException | None:
-        """What stopped the capture thread, if the sink raised."""
-        return None if self._ticker is None else self._ticker.error
 
     def preview_jpeg(self) -> bytes | None:
         """A JPEG of the latest picture, at most `preview_width` wide; None before any."""

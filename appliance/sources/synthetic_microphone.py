@@ -17,12 +17,13 @@ import math
 
 import numpy as np
 
+from .clock import PacedSource
 from .errors import SourceSettingsError, SourceStateError
 from .sync import SyncSchedule
 from .types import AudioBlock, AudioSink, PacingClock
 
 
-class SyntheticMicrophone:
+class SyntheticMicrophone(PacedSource):
     """A `Microphone` whose sound carries the sync beeps, mono float32."""
 
     channels = 1
@@ -112,13 +113,3 @@ class SyntheticMicrophone:
             return
         self._ticker.cancel()
         self._ticker = None
-
-    @property
-    def running(self) -> bool:
-        """False once stopped, or once a failing sink has stopped the capture thread."""
-        return self._ticker is not None and self._ticker.running
-
-    @property
-    def error(self) -> BaseException | None:
-        """What stopped the capture thread, if the sink raised."""
-        return None if self._ticker is None else self._ticker.error
