@@ -212,14 +212,16 @@ class Controller:
                 raise AlreadyRecording("A session is already being recorded.")
             if self._state != "idle":
                 raise Busy(f"The appliance is {self._state}.")
+            started = self.clock.now()
             self.vault.check_can_start()
             self.warm_up()
-            self.camera.request_keyframe()
-            started = self.clock.now()
             session = self.vault.create_session(self._session_metadata(case_code))
             self._pipeline_error = None
             recorder = self._recorder_factory(session, self._on_pipeline_error)
             self._recording = _Recording(session, recorder, started, case_code, [])
+            # Only now that frames reach the recorder: an IDR asked for earlier could be
+            # captured while the session was being created, and be lost with its GOP.
+            self.camera.request_keyframe()
             self._last_error = None
             self._set_state("recording")
             self._publish("session", id=session.id, state="recording")
