@@ -8,7 +8,7 @@ the recorder, vault and panel share the same cores. Figures printed:
   - on the real clock: frames delivered and dropped, and CPU seconds per second (cores
     busy) while keeping pace.
 
-Run: .venv/bin/python bench/sources_camera.py [--width 1920 --height 1080 --fps 30]
+Run: .venv/bin/python bench/bench_sources_camera.py [--width 1920 --height 1080 --fps 30]
 """
 
 from __future__ import annotations
