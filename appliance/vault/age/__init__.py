@@ -31,6 +31,7 @@ from .errors import (
     WorkFactorTooLarge,
     WriterClosed,
 )
+from .mlkem768x25519 import MLKEM768X25519Identity, MLKEM768X25519Recipient
 from .parse import parse_identity, parse_identity_file, parse_recipient, parse_recipients_file
 from .primitives import Identity, Recipient
 from .reader import AgeReader, SalvageReport, salvage
@@ -56,6 +57,8 @@ __all__ = [
     "InvalidIdentity",
     "InvalidPassphrase",
     "InvalidRecipient",
+    "MLKEM768X25519Identity",
+    "MLKEM768X25519Recipient",
     "MalformedHeader",
     "MalformedStanza",
     "NoIdentityMatched",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .errors import InvalidIdentity, InvalidRecipient, PrivateKeyGivenAsRecipient
+from .mlkem768x25519 import MLKEM768X25519Identity, MLKEM768X25519Recipient
 from .primitives import Identity, Recipient
 from .x25519 import X25519Identity, X25519Recipient
 
@@ -16,7 +17,7 @@ def parse_recipient(text: str) -> Recipient:
     if stripped.upper().startswith("AGE-SECRET-KEY-"):
         raise PrivateKeyGivenAsRecipient("this is a secret key, not a recipient")
     if stripped.startswith("age1pq1"):
-        raise InvalidRecipient("post-quantum (hybrid) recipients are not supported yet")
+        return MLKEM768X25519Recipient.parse(stripped)
     if stripped.startswith("age1"):
         return X25519Recipient.parse(stripped)
     raise InvalidRecipient("unknown recipient type (an age recipient starts with age1)")
@@ -48,7 +49,7 @@ def parse_recipients_file(text: str) -> list[Recipient]:
 def parse_identity(text: str) -> Identity:
     line = text.strip()
     if line.startswith("AGE-SECRET-KEY-PQ-1"):
-        raise InvalidIdentity("post-quantum (hybrid) identities are not supported yet")
+        return MLKEM768X25519Identity.parse(line)
     if line.startswith("AGE-SECRET-KEY-1"):
         return X25519Identity.parse(line)
     raise InvalidIdentity("unknown identity type (an age identity starts with AGE-SECRET-KEY-1)")
