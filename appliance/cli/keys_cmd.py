@@ -18,7 +18,13 @@ import time
 from pathlib import Path
 
 from ..errors import ApplianceError
-from ..vault.age import ScryptRecipient, X25519Identity, encrypt_bytes
+from ..vault.age import (
+    MLKEM768X25519Identity,
+    MLKEM768X25519Recipient,
+    ScryptRecipient,
+    X25519Identity,
+    encrypt_bytes,
+)
 from ..vault.errors import KeyFileExists
 from ..vault.store import Vault
 from .context import CliContext
@@ -40,6 +46,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     new.add_argument("--passphrase", action="store_true",
                      help="protect the key file with a passphrase (asked for, never an argument)")
     new.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    new.add_argument(
+        "--post-quantum", action="store_true",
+        help="a hybrid ML-KEM-768 + X25519 key (age1pq1…), safe against future quantum "
+        "computers; its files open with vig-unpack or age 1.3 and newer",
+    )
     new.set_defaults(handler=run_new)
 
     add = sub.add_parser("add", help="enrol a public key (age1…) recordings are encrypted to")
@@ -73,7 +84,7 @@ def _read_passphrase() -> str:
     return first
 
 
-def _identity_file(identity: X25519Identity, now: float) -> bytes:
+def _identity_file(identity: X25519Identity | MLKEM768X25519Identity, now: float) -> bytes:
     """The same layout age-keygen writes, so `age -d -i FILE` reads it."""
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
     return (
@@ -116,7 +127,7 @@ def run_new(ctx: CliContext, args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
     if out.exists() and not args.force:
         raise KeyFileExists(f"{out} already exists; the key in it was not touched")
-    identity = X25519Identity.generate()
+    identity = MLKEM768X25519Identity.generate() if args.post_quantum else X25519Identity.generate()
     content = _identity_file(identity, time.time())
     protected = ""
     if args.passphrase:
@@ -138,12 +149,22 @@ def run_new(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def run_add(ctx: CliContext, args: argparse.Namespace) -> int:
-    entry, added = _vault(ctx).add_recipient(args.recipient, args.comment)
+    vault = _vault(ctx)
+    entry, added = vault.add_recipient(args.recipient, args.comment)
     comment = f" ({entry.comment})" if entry.comment else ""
     if added:
         print(f"Enrolled {entry.text}{comment}: new recordings are encrypted to it.")
     else:
         print(f"Already enrolled: {entry.text}{comment}.")
+    kinds = {isinstance(r, MLKEM768X25519Recipient) for r in vault.recipients()}
+    if kinds == {True, False}:
+        print(
+            "Warning: post-quantum (age1pq1…) and classic (age1…) keys are both enrolled. "
+            "A file is only as safe as its weakest recipient, so a future quantum computer "
+            "could open these recordings through the classic key. Enrol post-quantum keys "
+            "only (the service's recovery key too), then remove the classic ones.",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -63,6 +63,21 @@ def test_keys_new_writes_a_private_key_file_and_ends_with_the_recipient(cli, tmp
     assert "recovery recipient" in out
 
 
+def test_keys_new_post_quantum_writes_a_hybrid_key_the_vault_accepts(cli, tmp_path):
+    key_file = tmp_path / "practitioner-pq.key"
+    status, out, _ = cli("keys", "new", "--post-quantum", "--out", str(key_file))
+    assert status == 0
+    (identity,) = parse_identity_file(key_file.read_text())
+    recipient = out.strip().splitlines()[-1]
+    assert recipient == str(identity.recipient) and recipient.startswith("age1pq1")
+    status, _, err = cli("keys", "add", recipient)
+    assert status == 0 and "Warning" not in err
+    assert cli("keys", "list")[1].count("age1pq1") == 1
+    classic = cli("keys", "new", "--out", str(tmp_path / "classic.key"))[1].splitlines()[-1]
+    status, _, err = cli("keys", "add", classic)
+    assert status == 0 and "quantum computer could open" in " ".join(err.split())
+
+
 def test_keys_new_never_overwrites_without_force(cli, tmp_path):
     key_file = tmp_path / "practitioner.key"
     key_file.write_text("precious")
