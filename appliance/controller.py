@@ -12,7 +12,6 @@ recorded frame can be an IDR captured within 150 ms of `start()`.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import threading
@@ -20,8 +19,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-import numpy as np
 
 from .config import Config
 from .controller_errors import (
@@ -37,6 +34,8 @@ from .events import Event, EventBus
 from .export.errors import ExportError
 from .export.stick import select_stick
 from .inputs import validate_case_code, validate_mark
+from .session_metadata import session_metadata
+from .sources.level import level_dbfs
 from .sources.types import AudioBlock, Camera, Clock, EncodedFrame, Microphone
 from .tags import MARK_TAGS
 
@@ -81,17 +80,6 @@ class _Recording:
     started: float
     case_code: str | None
     marks: list[dict[str, Any]]
-
-
-def level_dbfs(samples: np.ndarray) -> float:
-    """RMS level of a block in dBFS (-120 for silence), for the panel's meter."""
-    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if samples.size else 0.0
-    return 20 * math.log10(rms) if rms > 1e-6 else -120.0
-
-
-def recipient_fingerprint(recipient: object) -> str:
-    """A short, non-reversible label of a public key for the session metadata."""
-    return hashlib.sha256(str(recipient).encode()).hexdigest()[:16]
 
 
 class Controller:
@@ -215,7 +203,17 @@ class Controller:
             started = self.clock.now()
             self.vault.check_can_start()
             self.warm_up()
-            session = self.vault.create_session(self._session_metadata(case_code))
+            session = self.vault.create_session(
+                session_metadata(
+                    case_code,
+                    wall_clock_start=self._wall_clock(),
+                    time_source=self._time_source,
+                    camera=self.camera,
+                    microphone=self.microphone,
+                    recording=self.config.recording,
+                    recipients=self.vault.recipients(),
+                )
+            )
             self._pipeline_error = None
             recorder = self._recorder_factory(session, self._on_pipeline_error)
             self._recording = _Recording(session, recorder, started, case_code, [])
@@ -227,24 +225,6 @@ class Controller:
             self._publish("session", id=session.id, state="recording")
             _logger.info("session %s started", session.id)
             return session.id
-
-    def _session_metadata(self, case_code: str | None) -> dict[str, Any]:
-        rec = self.config.recording
-        return {
-            "case_code": case_code,
-            "wall_clock_start": self._wall_clock(),
-            "wall_clock_source": self._time_source,
-            "settings": {
-                "width": self.camera.width,
-                "height": self.camera.height,
-                "fps": self.camera.fps,
-                "bitrate": rec.bitrate,
-                "audio_sample_rate": self.microphone.sample_rate,
-                "pre_roll": rec.pre_roll,
-                "post_roll": rec.post_roll,
-            },
-            "recipient_fingerprints": [recipient_fingerprint(r) for r in self.vault.recipients()],
-        }
 
     def mark(
         self, tag: str | None = None, note: str | None = None, at: float | None = None

@@ -8,7 +8,6 @@ passes the real ones. Findings never print personal data: no recipient comment, 
 
 from __future__ import annotations
 
-import math
 import os
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
@@ -20,6 +19,7 @@ import numpy as np
 
 from .config import GpioConfig
 from .sources.errors import SourceError
+from .sources.level import level_dbfs
 from .sources.rtc import EARLIEST_VALID_TIME, detect_time_source
 from .vault.errors import VaultError
 
@@ -92,11 +92,6 @@ def check_camera_live(camera: Any, wait: Wait, seconds: float = 0.5) -> Finding:
                        f"{camera.height} at {camera.fps} fps")
 
 
-def sound_level_dbfs(samples: np.ndarray) -> float:
-    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if samples.size else 0.0
-    return 20 * math.log10(rms) if rms > 0 else -math.inf
-
-
 def check_microphone(microphone: Any, wait: Wait, seconds: float = 2.0) -> Finding:
     """Listen for `seconds` and judge the level: silence and clipping are both suspect."""
     blocks: list = []
@@ -111,7 +106,7 @@ def check_microphone(microphone: Any, wait: Wait, seconds: float = 2.0) -> Findi
     if not blocks:
         return Finding(FAIL, f"microphone: no sound in {seconds:g} s", "Replug the microphone.")
     samples = np.concatenate([block.samples for block in blocks])
-    level = sound_level_dbfs(samples)
+    level = level_dbfs(samples)
     what = f"microphone: {level:.0f} dBFS over {seconds:g} s"
     if getattr(microphone, "overflows", 0):
         return Finding(WARN, f"{what}, {microphone.overflows} overflow(s)",

@@ -102,7 +102,6 @@ class Recorder:
         self._error: BaseException | None = None
         self._on_error = on_error
         self.audio_filled_seconds = 0.0  # silence that stood in for missing sound
-        self.audio_level_dbfs = float("-inf")
         self._threaded = threaded
         if threaded:
             blocks = int(queue_seconds * (config.fps + 100))
@@ -261,10 +260,6 @@ class Recorder:
         self._keep_durable(media_time)
 
     def _process_audio(self, block: AudioBlock) -> None:
-        samples = np.asarray(block.samples, np.float32)
-        if samples.size:
-            rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-            self.audio_level_dbfs = 20 * np.log10(rms) if rms > 0 else float("-inf")
         if self._resampler is None:
             self._early_audio.append(block)
             while block.capture_time - self._early_audio[0].capture_time > EARLY_AUDIO_SECONDS:
