@@ -18,15 +18,15 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.asymmetric import mlkem
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from . import bech32
 from .errors import InvalidIdentity, InvalidRecipient, MalformedStanza, PrivateKeyGivenAsRecipient
 from .format import Stanza, b64decode, b64encode
-from .primitives import FILE_KEY_SIZE, TAG_SIZE
+from .primitives import FILE_KEY_SIZE, TAG_SIZE, unwrap_first
+from .x25519 import raw_public, shared_secret
 
 STANZA_TYPE = "mlkem768x25519"
 RECIPIENT_HRP = "age1pq"
@@ -43,21 +43,6 @@ XWING_LABEL = b"\\.//^\\"
 
 #: RFC 9180 suite: KEM MLKEM768-X25519 (0x647a), HKDF-SHA256 (0x0001), ChaCha20Poly1305 (0x0003).
 SUITE_ID = b"HPKE" + bytes.fromhex("647a") + bytes.fromhex("0001") + bytes.fromhex("0003")
-
-
-def _raw_public(key: X25519PrivateKey) -> bytes:
-    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-
-def _x25519(private: X25519PrivateKey, public: bytes) -> bytes:
-    """X25519, refusing the all-zero result that low-order points (and identity) give."""
-    try:
-        shared = private.exchange(X25519PublicKey.from_public_bytes(public))
-    except ValueError as exc:  # OpenSSL refuses an all-zero shared secret itself
-        raise MalformedStanza("the X25519 part of the hybrid share is a low-order point") from exc
-    if shared == bytes(X25519_SIZE):
-        raise MalformedStanza("the X25519 part of the hybrid share is a low-order point")
-    return shared
 
 
 def _combine(ss_m: bytes, ss_x: bytes, ct_x: bytes, pk_x: bytes) -> bytes:
@@ -128,9 +113,9 @@ class MLKEM768X25519Recipient:
 
     def wrap(self, file_key: bytes) -> list[Stanza]:
         ephemeral = X25519PrivateKey.generate()
-        ct_x = _raw_public(ephemeral)
+        ct_x = raw_public(ephemeral.public_key())
         pk_x = self._public[MLKEM_PUBLIC_SIZE:]
-        ss_x = _x25519(ephemeral, pk_x)
+        ss_x = shared_secret(ephemeral, pk_x)
         ss_m, ct_m = self._mlkem.encapsulate()
         key, nonce = _hpke_key_and_nonce(_combine(ss_m, ss_x, ct_x, pk_x))
         body = ChaCha20Poly1305(key).encrypt(nonce, file_key, b"")
@@ -157,7 +142,7 @@ class MLKEM768X25519Identity:
             raise InvalidIdentity(f"a hybrid secret key is {SEED_SIZE} bytes")
         self._seed = bytes(seed)
         self._mlkem, self._x25519 = _expand_seed(self._seed)
-        self._pk_x = _raw_public(self._x25519)
+        self._pk_x = raw_public(self._x25519.public_key())
 
     @classmethod
     def generate(cls) -> MLKEM768X25519Identity:
@@ -181,13 +166,7 @@ class MLKEM768X25519Identity:
         return MLKEM768X25519Recipient(mlkem_public + self._pk_x)
 
     def unwrap(self, stanzas: list[Stanza]) -> bytes | None:
-        for stanza in stanzas:
-            if stanza.type != STANZA_TYPE:
-                continue
-            file_key = self._unwrap_one(stanza)
-            if file_key is not None:
-                return file_key
-        return None
+        return unwrap_first(stanzas, STANZA_TYPE, self._unwrap_one)
 
     def _unwrap_one(self, stanza: Stanza) -> bytes | None:
         if len(stanza.args) != 1:
@@ -198,7 +177,7 @@ class MLKEM768X25519Identity:
         if len(stanza.body) != FILE_KEY_SIZE + TAG_SIZE:
             raise MalformedStanza("the wrapped file key has the wrong length")
         ct_m, ct_x = enc[:MLKEM_CIPHERTEXT_SIZE], enc[MLKEM_CIPHERTEXT_SIZE:]
-        ss_x = _x25519(self._x25519, ct_x)
+        ss_x = shared_secret(self._x25519, ct_x)
         ss_m = self._mlkem.decapsulate(ct_m)
         key, nonce = _hpke_key_and_nonce(_combine(ss_m, ss_x, ct_x, self._pk_x))
         try:

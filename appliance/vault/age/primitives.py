@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import os
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidTag
@@ -87,3 +88,20 @@ def unwrap_key(wrapping_key: bytes, body: bytes) -> bytes | None:
         return ChaCha20Poly1305(wrapping_key).decrypt(_ZERO_NONCE, body, None)
     except InvalidTag:
         return None
+
+
+def unwrap_first(
+    stanzas: list[Stanza], stanza_type: str, unwrap_one: Callable[[Stanza], bytes | None]
+) -> bytes | None:
+    """The file key from the first stanza of `stanza_type` that opens, or None.
+
+    Stanzas of other types are ignored, as the spec asks; a malformed one of this type
+    raises from `unwrap_one`.
+    """
+    for stanza in stanzas:
+        if stanza.type != stanza_type:
+            continue
+        file_key = unwrap_one(stanza)
+        if file_key is not None:
+            return file_key
+    return None

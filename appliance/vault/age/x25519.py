@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from . import bech32
 from .errors import InvalidIdentity, InvalidRecipient, MalformedStanza, PrivateKeyGivenAsRecipient
 from .format import Stanza, b64decode, b64encode
-from .primitives import hkdf_sha256, unwrap_key, wrap_key
+from .primitives import hkdf_sha256, unwrap_first, unwrap_key, wrap_key
 
 STANZA_TYPE = "X25519"
 LABEL = b"age-encryption.org/v1/X25519"
@@ -19,11 +19,11 @@ IDENTITY_HRP = "AGE-SECRET-KEY-"
 POINT_SIZE = 32
 
 
-def _raw_public(key: X25519PublicKey) -> bytes:
+def raw_public(key: X25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def _shared_secret(private: X25519PrivateKey, public: bytes) -> bytes:
+def shared_secret(private: X25519PrivateKey, public: bytes) -> bytes:
     """X25519, refusing the all-zero result that low-order points give."""
     try:
         shared = private.exchange(X25519PublicKey.from_public_bytes(public))
@@ -63,8 +63,8 @@ class X25519Recipient:
 
     def wrap(self, file_key: bytes) -> list[Stanza]:
         ephemeral = X25519PrivateKey.generate()
-        share = _raw_public(ephemeral.public_key())
-        shared = _shared_secret(ephemeral, self._public)
+        share = raw_public(ephemeral.public_key())
+        shared = shared_secret(ephemeral, self._public)
         wrapping_key = hkdf_sha256(shared, share + self._public, LABEL)
         return [Stanza(STANZA_TYPE, (b64encode(share),), wrap_key(wrapping_key, file_key))]
 
@@ -89,7 +89,7 @@ class X25519Identity:
             raise InvalidIdentity("an X25519 secret key is 32 bytes")
         self._secret = bytes(secret_key)
         self._private = X25519PrivateKey.from_private_bytes(self._secret)
-        self._public = _raw_public(self._private.public_key())
+        self._public = raw_public(self._private.public_key())
 
     @classmethod
     def generate(cls) -> X25519Identity:
@@ -110,13 +110,7 @@ class X25519Identity:
         return X25519Recipient(self._public)
 
     def unwrap(self, stanzas: list[Stanza]) -> bytes | None:
-        for stanza in stanzas:
-            if stanza.type != STANZA_TYPE:
-                continue
-            file_key = self._unwrap_one(stanza)
-            if file_key is not None:
-                return file_key
-        return None
+        return unwrap_first(stanzas, STANZA_TYPE, self._unwrap_one)
 
     def _unwrap_one(self, stanza: Stanza) -> bytes | None:
         if len(stanza.args) != 1:
@@ -124,7 +118,7 @@ class X25519Identity:
         share = b64decode(stanza.args[0])
         if len(share) != POINT_SIZE:
             raise MalformedStanza("the X25519 share is not 32 bytes")
-        shared = _shared_secret(self._private, share)
+        shared = shared_secret(self._private, share)
         wrapping_key = hkdf_sha256(shared, share + self._public, LABEL)
         return unwrap_key(wrapping_key, stanza.body)
 
