@@ -16,6 +16,18 @@ from appliance.vault.store import Vault
 
 MIB = 1024**2
 
+#: A config file for the CLI tests: small, fast pictures and a 1 MiB space reserve.
+SMALL_CONFIG_TOML = """
+[recording]
+width = 320
+height = 240
+fps = 10
+bitrate = 300000
+
+[storage]
+reserve_bytes = 1048576
+"""
+
 
 @dataclass
 class Rig:

@@ -12,23 +12,13 @@ from appliance.vault.age import X25519Identity
 from appliance.vault.store import Vault
 
 from .media import analyse, decrypt, read_json
-
-SMALL = """
-[recording]
-width = 320
-height = 240
-fps = 10
-bitrate = 300000
-
-[storage]
-reserve_bytes = 1048576
-"""
+from .rig import SMALL_CONFIG_TOML
 
 
 def enrolled_data_dir(tmp_path):
     identity = X25519Identity.generate()
     config = tmp_path / "config.toml"
-    config.write_text(SMALL)
+    config.write_text(SMALL_CONFIG_TOML)
     data = tmp_path / "data"
     args = ["--config", str(config), "--data-dir", str(data)]
     assert main([*args, "keys", "add", str(identity.recipient)]) == 0

@@ -18,17 +18,8 @@ from appliance.vault.age import X25519Identity
 from appliance.vault.store import Vault
 
 from .media import analyse, decrypt
+from .rig import SMALL_CONFIG_TOML
 
-CONFIG = """
-[recording]
-width = 320
-height = 240
-fps = 10
-bitrate = 300000
-
-[storage]
-reserve_bytes = 1048576
-"""
 PIN = "246810"
 
 
@@ -73,7 +64,7 @@ def wait_for_url(process: subprocess.Popen, deadline: float) -> str:
 
 def test_run_serves_the_panel_records_and_saves_the_session_on_sigterm(tmp_path):
     config_file = tmp_path / "config.toml"
-    config_file.write_text(CONFIG)
+    config_file.write_text(SMALL_CONFIG_TOML)
     data = tmp_path / "data"
     args = ["--config", str(config_file), "--data-dir", str(data)]
     identity = X25519Identity.generate()
