@@ -15,9 +15,9 @@ import time
 from functools import partial
 from pathlib import Path
 
-from .. import doctor
 from ..assembly import build_simulated_sources
 from ..controls.pins import make_pin_factory
+from ..operations import doctor
 from ..sources import MonotonicClock, VirtualClock
 from ..sources.picamera2_camera import Picamera2Camera
 from ..sources.sounddevice_microphone import SounddeviceMicrophone

@@ -8,8 +8,8 @@ import sys
 import threading
 
 from ..assembly import build_parts
-from ..controller_errors import InvalidInput
-from ..inputs import validate_mark
+from ..controller.errors import InvalidInput
+from ..controller.inputs import validate_mark
 from ..sources import VirtualClock
 from .context import CliContext
 

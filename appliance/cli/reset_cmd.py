@@ -1,4 +1,4 @@
-"""`vig-appliance reset`: factory reset of the data area (see `appliance.factory_reset`).
+"""`vig-appliance reset`: factory reset of the data area (see `appliance.operations.factory_reset`).
 
 Refuses while sessions are not exported (unless --force) and while the service runs
 (it holds the sessions open); asks for confirmation on a terminal unless --yes.
@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..doctor import run_command, service_state
-from ..factory_reset import ResetError, check_allowed, factory_reset, plan_reset
+from ..operations.doctor import run_command, service_state
+from ..operations.factory_reset import ResetError, check_allowed, factory_reset, plan_reset
 from ..vault.store import Vault
 from .context import CliContext
 

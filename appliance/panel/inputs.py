@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Request
 
-from ..controller_errors import InvalidInput
-from ..inputs import validate_case_code, validate_note, validate_tag
+from ..controller.errors import InvalidInput
+from ..controller.inputs import validate_case_code, validate_note, validate_tag
 from .errors import BadRequest
 
 SESSION_ID = re.compile(r"[A-Za-z0-9-]{1,64}")

@@ -13,7 +13,7 @@ SCRIPT = """
 import sys
 for name in ("picamera2", "libcamera", "sounddevice"):
     sys.modules[name] = None  # import of each now raises ImportError
-import appliance.assembly, appliance.cli, appliance.doctor
+import appliance.assembly, appliance.cli, appliance.operations.doctor
 from appliance.assembly import HardwareUnavailable, build_real_sources
 from appliance.config import Config
 from appliance.sources import MonotonicClock

@@ -8,9 +8,9 @@ import pytest
 from gpiozero import LED
 from gpiozero.pins.mock import MockFactory
 
-from appliance import doctor
 from appliance.cli import main
 from appliance.config import Config, GpioConfig
+from appliance.operations import doctor
 from appliance.sources import SyntheticMicrophone, VirtualClock
 from appliance.sources.errors import SourceStateError
 from appliance.vault.age import X25519Identity

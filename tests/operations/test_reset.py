@@ -11,7 +11,7 @@ from appliance.cli import build_parser, main
 from appliance.cli.context import CliContext
 from appliance.cli.reset_cmd import NotConfirmed
 from appliance.config import RecordingConfig, StorageConfig
-from appliance.factory_reset import UnexportedSessions, factory_reset
+from appliance.operations.factory_reset import UnexportedSessions, factory_reset
 from appliance.panel.pin_store import PinStore, load_or_create_secret, panel_files
 from appliance.vault.age import X25519Identity
 from appliance.vault.audit import line_hash

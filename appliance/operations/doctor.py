@@ -17,11 +17,11 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .config import GpioConfig
-from .sources.errors import SourceError
-from .sources.level import level_dbfs
-from .sources.rtc import EARLIEST_VALID_TIME, detect_time_source
-from .vault.errors import VaultError
+from ..config import GpioConfig
+from ..sources.errors import SourceError
+from ..sources.level import level_dbfs
+from ..sources.rtc import EARLIEST_VALID_TIME, detect_time_source
+from ..vault.errors import VaultError
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 #: Below this level (dBFS) over the listening time the microphone hears nothing at all.

@@ -11,8 +11,8 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from .config import RecordingConfig
-from .sources.types import Camera, Microphone
+from ..config import RecordingConfig
+from ..sources.types import Camera, Microphone
 
 
 def recipient_fingerprint(recipient: object) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from .controller_errors import InvalidInput
-from .tags import MARK_TAGS, MAX_NOTE_LENGTH
+from ..tags import MARK_TAGS, MAX_NOTE_LENGTH
+from .errors import InvalidInput
 
 CASE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 

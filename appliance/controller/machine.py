@@ -20,8 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .config import Config
-from .controller_errors import (
+from ..config import Config
+from ..errors import ApplianceError
+from ..events import Event, EventBus
+from ..export.errors import ExportError
+from ..export.stick import select_stick
+from ..sources.level import level_dbfs
+from ..sources.types import AudioBlock, Camera, Clock, EncodedFrame, Microphone
+from ..tags import MARK_TAGS
+from .errors import (
     AlreadyRecording,
     Busy,
     ControllerError,
@@ -29,15 +36,8 @@ from .controller_errors import (
     NotRecording,
     SessionInUse,
 )
-from .errors import ApplianceError
-from .events import Event, EventBus
-from .export.errors import ExportError
-from .export.stick import select_stick
 from .inputs import validate_case_code, validate_mark
 from .session_metadata import session_metadata
-from .sources.level import level_dbfs
-from .sources.types import AudioBlock, Camera, Clock, EncodedFrame, Microphone
-from .tags import MARK_TAGS
 
 __all__ = [
     "AlreadyRecording",

@@ -27,13 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ApplianceError
-from .panel.pin_store import panel_files
-from .vault.atomic_file import temp_path_for
-from .vault.audit import GENESIS, AuditLog, line_hash
-from .vault.recipients import RECIPIENTS_FILE
-from .vault.state import COMPLETE, INTERRUPTED, RECORDING
-from .vault.store import Vault
+from ..errors import ApplianceError
+from ..panel.pin_store import panel_files
+from ..vault.atomic_file import temp_path_for
+from ..vault.audit import GENESIS, AuditLog, line_hash
+from ..vault.recipients import RECIPIENTS_FILE
+from ..vault.state import COMPLETE, INTERRUPTED, RECORDING
+from ..vault.store import Vault
 
 #: Sessions in these states exist nowhere else yet: erasing them loses the recording.
 UNEXPORTED_STATES = frozenset({RECORDING, COMPLETE, INTERRUPTED})

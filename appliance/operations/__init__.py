@@ -1,0 +1,1 @@
+"""operations box: what an operator runs on a set-up device (doctor, factory reset)."""
