@@ -18,7 +18,7 @@ CHUNK_SIZE = 65536
 
 
 class PartSink(Protocol):
-    """What the recorder needs from the vault's `PartWriter` (CONTRACTS.md)."""
+    """What the recorder needs from the vault's `PartWriter`."""
 
     @property
     def pending(self) -> int: ...

@@ -58,7 +58,7 @@ _DRAIN_INTERVAL = 0.01
 
 
 class RecordingSession(Protocol):
-    """What the recorder needs from the vault's SessionWriter (CONTRACTS.md)."""
+    """What the recorder needs from the vault's SessionWriter."""
 
     def open_part(self) -> PartSink: ...
     def open_clip(self, number: int) -> PartSink: ...

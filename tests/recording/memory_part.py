@@ -1,4 +1,4 @@
-"""An in-memory twin of the vault's PartWriter (CONTRACTS.md), strict like the real one.
+"""An in-memory twin of the vault's PartWriter, strict like the real one.
 
 It keeps the plaintext and remembers which prefix was made durable by `sync`, so tests can
 simulate a power cut (everything after the last sync is lost) without the vault.

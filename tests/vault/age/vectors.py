@@ -1,4 +1,4 @@
-"""The C2SP CCTV age test vectors (`../shared/testdata/cctv-age`, see its README.md)."""
+"""The C2SP CCTV age test vectors, kept in the repo (`testdata/cctv-age`, see its README.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ VECTORS_ENV = "VIG_AGE_VECTORS"
 
 
 def vectors_dir() -> Path:
-    default = Path(__file__).resolve().parents[3].parent / "shared" / "testdata" / "cctv-age"
+    default = Path(__file__).resolve().parent / "testdata" / "cctv-age"
     return Path(os.environ.get(VECTORS_ENV, default))
 
 
