@@ -82,6 +82,7 @@ class Recorder:
             height=config.height,
             fps=config.fps,
             audio_rate=config.audio_sample_rate,
+            audio_bitrate=config.audio_bitrate,
         )
         self._clips = ClipCutter(session.open_clip, self.media, config.pre_roll, config.post_roll)
         self._lock = threading.Lock()  # owns the muxers
