@@ -52,7 +52,6 @@ __all__ = [
 _logger = logging.getLogger(__name__)
 
 SOURCE_TIMEOUT = 2.0
-TIME_SOURCES = ("system", "phone", "rtc")
 
 
 class Recorder(Protocol):

@@ -14,24 +14,24 @@ class PanelError(ApplianceError):
 class BadRequest(PanelError, ValueError):
     """The request is not what the panel expects; nothing was changed."""
 
-    code = "bad-request"
+    code = "bad_request"
 
 
 class PinNotSet(PanelError, LookupError):
     """No panel PIN has been set on this device."""
 
-    code = "pin-not-set"
+    code = "pin_not_set"
     hint = "Set one with: vig-appliance panel set-pin"
 
 
 class WeakPin(PanelError, ValueError):
     """The PIN must be at least 6 digits, and digits only."""
 
-    code = "weak-pin"
+    code = "weak_pin"
 
 
 class TimeNotSet(PanelError, OSError):
     """The device clock could not be set."""
 
-    code = "time-not-set"
+    code = "time_not_set"
     hint = "Check that automatic time sync is off and the service may set the time."

@@ -13,32 +13,11 @@ import time
 from fractions import Fraction
 from typing import Any
 
+from appliance.controller import AlreadyRecording, InvalidInput, NotRecording, SessionInUse
 from appliance.errors import ApplianceError
 from appliance.events import Event, EventBus
 from appliance.tags import MARK_TAGS, MAX_NOTE_LENGTH
-
-
-class FakeControllerError(ApplianceError):
-    code = "controller"
-
-
-class AlreadyRecording(FakeControllerError, RuntimeError):
-    code = "already-recording"
-
-
-class NotRecording(FakeControllerError, RuntimeError):
-    code = "not-recording"
-
-
-class InvalidInput(FakeControllerError, ValueError):
-    code = "invalid-input"
-
-
-class UnknownSession(FakeControllerError, KeyError):
-    code = "unknown-session"
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
+from appliance.vault import UnknownSession
 
 
 class MonotonicTestClock:
@@ -145,7 +124,7 @@ class FakeController:
             if session_id not in self.stored:
                 raise UnknownSession(f"There is no session {session_id} on this device.")
             if session_id == self.session:
-                raise InvalidInput("This session is being recorded: stop it before deleting it.")
+                raise SessionInUse("This session is being recorded; stop it before deleting it.")
             del self.stored[session_id]
 
     def status(self) -> dict[str, Any]:

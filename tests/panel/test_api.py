@@ -48,15 +48,15 @@ def test_status_has_what_the_page_shows(user, controller):
 @pytest.mark.parametrize(
     ("path", "body", "code"),
     [
-        ("/api/mark", {"note": "x" * 201}, "bad-request"),
-        ("/api/mark", {"tag": "being-nice"}, "bad-request"),
-        ("/api/mark", {"tag": 3}, "bad-request"),
-        ("/api/mark", {"note": ["a"]}, "bad-request"),
-        ("/api/start", {"case_code": "Jane Smith"}, "bad-request"),
-        ("/api/start", {"case_code": "A" * 17}, "bad-request"),
-        ("/api/start", {"case_code": "<script>"}, "bad-request"),
-        ("/api/time", {"epoch_ms": "soon"}, "bad-request"),
-        ("/api/time", {"epoch_ms": 1000}, "bad-request"),
+        ("/api/mark", {"note": "x" * 201}, "bad_request"),
+        ("/api/mark", {"tag": "being-nice"}, "bad_request"),
+        ("/api/mark", {"tag": 3}, "bad_request"),
+        ("/api/mark", {"note": ["a"]}, "bad_request"),
+        ("/api/start", {"case_code": "Jane Smith"}, "bad_request"),
+        ("/api/start", {"case_code": "A" * 17}, "bad_request"),
+        ("/api/start", {"case_code": "<script>"}, "bad_request"),
+        ("/api/time", {"epoch_ms": "soon"}, "bad_request"),
+        ("/api/time", {"epoch_ms": 1000}, "bad_request"),
     ],
 )
 def test_bad_input_is_refused_with_400_and_changes_nothing(user, controller, path, body, code):
@@ -77,7 +77,7 @@ def test_malformed_json_is_refused(user, controller, raw):
     controller.start()
     response = user.post("/api/mark", data=raw, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
-    assert error_of(response)["code"] == "bad-request"
+    assert error_of(response)["code"] == "bad_request"
     assert controller.marks == []
 
 
@@ -108,7 +108,7 @@ def test_delete_needs_confirmation_then_deletes(user, controller):
 def test_deleting_an_unknown_or_the_recording_session_is_refused(user, controller):
     response = user.post("/api/sessions/20200101-000000-zzzz/delete", json={"confirm": True})
     assert response.status_code == 400
-    assert error_of(response)["code"] == "unknown-session"
+    assert error_of(response)["code"] == "unknown_session"
     recording = controller.start()
     response = user.post(f"/api/sessions/{recording}/delete", json={"confirm": True})
     assert response.status_code == 400
@@ -121,11 +121,11 @@ def test_deleting_an_unknown_or_the_recording_session_is_refused(user, controlle
 def test_refused_command_passes_the_controllers_plain_message(user, controller):
     response = user.post("/api/stop")
     assert response.status_code == 400
-    assert error_of(response)["code"] == "not-recording"
+    assert error_of(response)["code"] == "not_recording"
     controller.start()
     response = user.post("/api/start", json={})
     assert response.status_code == 400
-    assert error_of(response)["code"] == "already-recording"
+    assert error_of(response)["code"] == "already_recording"
 
 
 def test_phone_time_is_recorded_used_and_audited(user, controller, device_clock, audit_events):
