@@ -17,14 +17,15 @@ from typing import Any
 
 from ..config import GpioConfig
 from ..events import Event, EventBus
+from ..export.progress import SAFE_TO_REMOVE
 
 SLOW_PULSE_SECONDS = 1.0
 FAST_BLINK_SECONDS = 0.1
 MARK_BLINK_STEP_SECONDS = 0.1
 #: A one-off error or a refused press is shown this long; the `error` state until it ends.
 ERROR_SHOW_SECONDS = 5.0
-#: The export phase after which the stick may be pulled out (appliance.export.progress).
-SAFE_TO_REMOVE_PHASES = frozenset({"safe-to-remove"})
+#: The export phase after which the stick may be pulled out.
+SAFE_TO_REMOVE_PHASES = frozenset({SAFE_TO_REMOVE})
 IDLE_POLL_SECONDS = 0.2
 
 

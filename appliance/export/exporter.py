@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..vault.state import COMPLETE, EXPORTED, INTERRUPTED
 from .copier import SessionCopier, SourceUnreadable
 from .errors import (
     AppliancePurgeFailed,
@@ -55,9 +56,9 @@ from .progress import (
 from .stick import Stick
 from .stickfs import StickDir, StickIO
 
-EXPORTABLE_STATES = frozenset({"complete", "interrupted", "exported"})
+EXPORTABLE_STATES = frozenset({COMPLETE, INTERRUPTED, EXPORTED})
 WRITE_PROBE = ".vig-write-probe"
-DELETE_REASON = "exported"
+DELETE_REASON = EXPORTED
 _SESSION_FAILURES = (
     ConflictingFile,
     UnsafeStickEntry,
@@ -357,9 +358,9 @@ class Exporter:
 
 def _finished_state(info: Any) -> str:
     """How the recording ended (an `exported` session that is being re-exported keeps it)."""
-    if info.state in ("complete", "interrupted"):
+    if info.state in (COMPLETE, INTERRUPTED):
         return info.state
-    return "complete" if all(f.complete for f in info.files) else "interrupted"
+    return COMPLETE if all(f.complete for f in info.files) else INTERRUPTED
 
 
 def _same_manifest(current: bytes, manifest: Manifest, directory: StickDir) -> bool:
