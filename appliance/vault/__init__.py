@@ -5,7 +5,8 @@ enrolled recipients, and keeps the plaintext bookkeeping the device needs to run
 """
 
 from .errors import NoRecipient, NotEnoughSpace, UnknownSession, VaultError
-from .filesystem import FileSystem, LossyFileSystem, OsFileSystem, PowerCut
+from .filesystem import FileSystem, OsFileSystem
+from .lossy_filesystem import LossyFileSystem, PowerCut
 from .session import PartWriter, SessionWriter
 from .session_info import SessionInfo, StoredFile
 from .space import FreeSpace

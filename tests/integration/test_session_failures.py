@@ -15,7 +15,7 @@ from appliance.controller import (
     SessionInUse,
 )
 from appliance.vault.errors import NoRecipient, NotEnoughSpace, UnknownSession
-from appliance.vault.filesystem import LossyFileSystem
+from appliance.vault.lossy_filesystem import LossyFileSystem
 from appliance.vault.store import Vault
 
 from .media import analyse, decrypt, salvage_bytes

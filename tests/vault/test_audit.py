@@ -9,7 +9,7 @@ import pytest
 
 from appliance.vault.audit import GENESIS, AuditLog, line_hash
 from appliance.vault.errors import PersonalDataInAudit
-from appliance.vault.filesystem import LossyFileSystem
+from appliance.vault.lossy_filesystem import LossyFileSystem
 
 
 @pytest.fixture

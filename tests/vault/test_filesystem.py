@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from appliance.vault.filesystem import LossyFileSystem, PowerCut, make_dirs_durably
+from appliance.vault.filesystem import make_dirs_durably
+from appliance.vault.lossy_filesystem import LossyFileSystem, PowerCut
 
 
 def test_unsynced_bytes_are_lost_and_synced_bytes_survive(tmp_path):

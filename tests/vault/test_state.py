@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from appliance.vault.errors import CorruptStateFile, InvalidTransition
-from appliance.vault.filesystem import LossyFileSystem, PowerCut, make_dirs_durably
+from appliance.vault.filesystem import make_dirs_durably
+from appliance.vault.lossy_filesystem import LossyFileSystem, PowerCut
 from appliance.vault.state import FileRecord, SessionState, read_state, write_state
 
 
