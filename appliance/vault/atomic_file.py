@@ -8,7 +8,9 @@ new version survives a power cut. Leftover temporaries (a cut before the rename)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import storage_errors
 from .filesystem import FileSystem
@@ -26,12 +28,24 @@ def is_temp_file(path: Path) -> bool:
 
 def replace_atomically(fs: FileSystem, path: Path, data: bytes) -> None:
     """Make `data` the durable content of `path`, all or nothing."""
+    replace_atomically_with(fs, path, lambda file: file.write(data))
+
+
+def replace_atomically_with(
+    fs: FileSystem, path: Path, write: Callable[[BinaryIO], object]
+) -> None:
+    """Make what `write` puts into a fresh file the durable content of `path`, all or nothing.
+
+    The whole recipe lives here, the directory fsync included, so that no replace depends on
+    whatever write happens to follow it: a renamed file whose directory was not fsynced comes
+    back after a power cut as the old file plus the leftover temp file.
+    """
     temp = temp_path_for(path)
     with storage_errors(path.name):
         if temp.exists():
             fs.unlink(temp)
         with fs.open_new(temp) as file:
-            file.write(data)
+            write(file)
             fs.fsync(file)
         fs.replace(temp, path)
         fs.fsync_dir(path.parent)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from ..config import RecordingConfig
 from .age import AgeWriter, Recipient
-from .atomic_file import temp_path_for
+from .atomic_file import replace_atomically_with
 from .audit import AuditLog
 from .errors import SessionClosed, storage_errors
 from .filesystem import FileSystem
@@ -209,19 +209,19 @@ class SessionWriter:
 
     def _write_small(self, kind: str, name: str, document: dict) -> None:
         data = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
-        path = self.directory / name
-        temp = temp_path_for(path)
-        with storage_errors(name):
-            if temp.exists():
-                self.fs.unlink(temp)
-            with self.fs.open_new(temp) as file:
-                sink = HashingSink(file)
-                writer = AgeWriter(sink, self.recipients, on_sync=lambda: self.fs.fsync(file))
-                writer.write(data)
-                writer.close()
-            self.fs.replace(temp, path)
+        sink: HashingSink | None = None
+
+        def seal(file: BinaryIO) -> None:
+            nonlocal sink
+            sink = HashingSink(file)
+            writer = AgeWriter(sink, self.recipients, on_sync=lambda: self.fs.fsync(file))
+            writer.write(data)
+            writer.close()
+
+        replace_atomically_with(self.fs, self.directory / name, seal)
+        assert sink is not None
         self.state.put_file(FileRecord(name, kind, sink.size, sink.hexdigest(), True))
-        write_state(self.fs, self.directory, self.state)  # its directory fsync covers the rename
+        write_state(self.fs, self.directory, self.state)
 
     # --- the session as a whole --------------------------------------------------------
 
