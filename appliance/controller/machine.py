@@ -39,15 +39,7 @@ from .errors import (
 from .inputs import validate_case_code, validate_mark
 from .session_metadata import session_metadata
 
-__all__ = [
-    "AlreadyRecording",
-    "Busy",
-    "Controller",
-    "ControllerError",
-    "InvalidInput",
-    "NotRecording",
-    "SessionInUse",
-]
+__all__ = ["Controller"]
 
 _logger = logging.getLogger(__name__)
 
