@@ -24,6 +24,7 @@ from . import (
     reset_cmd,
     run_cmd,
     sessions_cmd,
+    viewer_cmd,
 )
 from .context import CliContext
 
@@ -38,6 +39,7 @@ COMMAND_MODULES = (
     age_cmd,
     doctor_cmd,
     reset_cmd,
+    viewer_cmd,
 )
 
 
