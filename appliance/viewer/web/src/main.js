@@ -377,4 +377,5 @@ function wire() {
 }
 
 wire();
-window.vigViewer = { state, openAgeFile };
+// For tests and the benchmark: where the parts join on the session's time line.
+window.vigViewer = { joins: () => (player ? player.parts.slice(1).map((p) => p.offset) : []) };

@@ -165,11 +165,12 @@ export class SessionPlayer {
   }
 
   async #seek(t) {
-    const generation = ++this.generation;
+    // Already buffered, and the feed goes on from there: nothing to restart.
     const ranges = this.sourceBuffer.buffered;
     for (let i = 0; i < ranges.length; i++) {
       if (ranges.start(i) <= t && t < ranges.end(i) - 0.5 && this.feeding) return;
     }
+    const generation = ++this.generation;
     let index = this.parts.findIndex((p) => t < p.offset + p.durationS);
     if (index < 0) index = this.parts.length - 1;
     const part = this.parts[index];
