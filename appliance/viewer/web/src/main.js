@@ -378,4 +378,7 @@ function wire() {
 
 wire();
 // For tests and the benchmark: where the parts join on the session's time line.
-window.vigViewer = { joins: () => (player ? player.parts.slice(1).map((p) => p.offset) : []) };
+window.vigViewer = {
+  joins: () => (player ? player.parts.slice(1).map((p) => p.offset) : []),
+  duration: () => player?.durationS ?? null,
+};
