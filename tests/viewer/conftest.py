@@ -53,8 +53,9 @@ class Export:
 def _cli(data_dir: Path, config: Path, *args: str, stdin: str | None = None) -> str:
     command = [sys.executable, "-m", "appliance.cli", "--data-dir", str(data_dir),
                "--config", str(config), *args]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     result = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=300,
-                            check=False, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+                            check=False, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

@@ -94,7 +94,7 @@ class ViewerPage:
         self.until("document.getElementById('video').readyState >= 2")
         self.page.evaluate("""() => new Promise((resolve) => {
             const v = document.getElementById('video');
-            if (v.requestVideoFrameCallback && !v.paused) v.requestVideoFrameCallback(() => resolve());
+            if (!v.paused) v.requestVideoFrameCallback(() => resolve());
             else requestAnimationFrame(() => requestAnimationFrame(() => resolve()));
         })""")
 
