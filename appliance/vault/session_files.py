@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 METADATA_FILE = "session.json.age"
+#: The family's consent record, written from the panel (DESIGN.md, "Consent").
+CONSENT_FILE = "consent.json.age"
 DIGEST_BLOCK = 1 << 20
 
 _NUMBERED = re.compile(r"^(part|clip|mark)-(\d{4,})\.(mp4|json)\.age$")

@@ -18,6 +18,7 @@ import av
 import numpy as np
 
 from appliance.config import RecordingConfig, StorageConfig
+from appliance.tags import MARK_TAGS
 from appliance.vault.age import CHUNK_SIZE, X25519Identity
 from appliance.vault.store import Vault
 
@@ -140,9 +141,10 @@ def make_session(
     })
     made = MadeSession(session.id, list(part_seconds), interrupted=interrupted)
     for number, t in enumerate(mark_times, start=1):
+        tag = TAGS[(number - 1) % len(TAGS)]
         record = {
-            "number": number, "media_time": t, "tag": TAGS[(number - 1) % len(TAGS)],
-            "tag_label": "x", "note": f"note {number}, with a comma" if number % 2 else None,
+            "number": number, "media_time": t, "tag": tag, "tag_label": MARK_TAGS[tag],
+            "note": f"note {number}, with a comma" if number % 2 else None,
             "wall_time": wall_start + t, "clip": f"clip-{number:04d}.mp4.age",
         }
         session.write_mark(number, record)

@@ -131,14 +131,14 @@ export function consentLines(consent) {
   const yesNo = (v) => (v === true ? "yes" : v === false ? "no" : "not stated");
   return [
     `Filming: ${yesNo(consent.filming)}`,
-    `Clips in supervision or training: ${yesNo(consent.training ?? consent.supervision)}`,
-    `Stills or clips for the family: ${yesNo(consent.family_copy ?? consent.family)}`,
+    `Clips in supervision or training: ${yesNo(consent.training)}`,
+    `Stills or clips for the family: ${yesNo(consent.family_copy)}`,
     `Delete every copy by: ${consent.delete_by ?? "not stated"}`,
   ];
 }
 
 export function familyCopyAllowed(consent) {
-  return Boolean(consent && (consent.family_copy ?? consent.family) === true);
+  return Boolean(consent && consent.family_copy === true);
 }
 
 export function deleteBy(consent) {
