@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from ..panel.errors import WeakPin
-from ..panel.pin_store import MIN_PIN_DIGITS, PinStore, check_pin_format, panel_files
+from ..panel.pin_store import MIN_PIN_DIGITS, PinStore, check_pin_not_trivial, panel_files
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -15,7 +15,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="panel_command", required=True, metavar="ACTION")
     set_pin = actions.add_parser(
         "set-pin",
-        help=f"set the panel PIN ({MIN_PIN_DIGITS}+ digits; read from stdin when piped)",
+        help=f"set the panel PIN ({MIN_PIN_DIGITS}+ digits, no pattern; stdin when piped)",
     )
     set_pin.set_defaults(handler=set_pin_command)
 
@@ -24,8 +24,8 @@ def read_pin(stdin=None, prompt=getpass.getpass) -> str:
     """From stdin when piped (one line), else asked twice on the terminal."""
     stdin = stdin or sys.stdin
     if not stdin.isatty():
-        return check_pin_format(stdin.readline().strip())
-    first = check_pin_format(prompt("New panel PIN: "))
+        return check_pin_not_trivial(stdin.readline().strip())
+    first = check_pin_not_trivial(prompt("New panel PIN: "))
     if prompt("Repeat the PIN: ") != first:
         raise WeakPin("The two PINs differ; nothing was changed.")
     return first
