@@ -1,4 +1,7 @@
-"""`vig-appliance panel set-pin`: set the phone panel's PIN (stored only as a scrypt hash)."""
+"""`vig-appliance panel set-pin`: set the phone panel's PIN (stored only as a scrypt hash).
+
+A new PIN also forgets every remembered phone and ends every login: the PIN is changed
+because someone may know the old one, and a phone they used must not stay trusted."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import getpass
 import sys
 
 from ..panel.errors import WeakPin
+from ..panel.login_guard import forget_phones
 from ..panel.pin_store import MIN_PIN_DIGITS, PinStore, check_pin_not_trivial, panel_files
 
 
@@ -34,7 +38,10 @@ def read_pin(stdin=None, prompt=getpass.getpass) -> str:
 def set_pin_command(ctx, args: argparse.Namespace) -> int:
     store = PinStore(panel_files(ctx.data_dir)[0])
     store.set(read_pin())
+    forget_phones(ctx.data_dir)
     print(
-        "vig-appliance: panel PIN set; phones logged in before must log in again.", file=sys.stderr
+        "vig-appliance: panel PIN set; every phone is logged out and forgotten, and logs in "
+        "again as a new phone.",
+        file=sys.stderr,
     )
     return 0
