@@ -43,8 +43,8 @@ class _SetCookieWithMaxAge:
 
 
 class MaxAgeSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie session, whose permanent cookie also carries Max-Age, and
-    whose age is not judged by the wall clock."""
+    """Flask's signed cookie session, whose cookie also carries Max-Age, and whose age is
+    not judged by the wall clock."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)
@@ -59,9 +59,8 @@ class MaxAgeSessionInterface(SecureCookieSessionInterface):
             return self.session_class()
 
     def save_session(self, app: Flask, session: SessionMixin, response: FlaskResponse) -> None:
-        if not session.permanent:
-            super().save_session(app, session, response)
-            return
+        """Every session cookie gets Max-Age, the one before login (only its CSRF token)
+        too: the login's lifetime is the longest any of them needs."""
         max_age = int(app.permanent_session_lifetime.total_seconds())
         wrapped: Any = _SetCookieWithMaxAge(response, max_age)
         super().save_session(app, session, wrapped)

@@ -178,6 +178,8 @@ def test_the_wall_clock_does_not_end_or_extend_a_login(user, monkeypatch):
 
 
 def test_both_cookies_carry_max_age(client):
+    before_login = client.get("/login").headers["Set-Cookie"]
+    assert before_login.startswith("vig_panel=") and "Max-Age=43200" in before_login
     cookies = log_in(client).headers.getlist("Set-Cookie")
     session_cookie = next(c for c in cookies if c.startswith("vig_panel="))
     device_cookie = next(c for c in cookies if c.startswith("vig_device="))
