@@ -20,6 +20,8 @@ from .controls.pins import make_pin_factory
 from .controls.virtual_button import VirtualButton
 from .export.stick import StickWatcher
 from .panel.app import create_app
+from .panel.login_guard import LoginGuard, build_login_guard
+from .panel.login_window import LoginWindow
 from .panel.pin_store import PinStore, panel_files
 from .panel.server import PanelServer, serve_panel
 from .sd_notify import SystemdNotifier
@@ -36,6 +38,8 @@ class Runtime:
     notifier: SystemdNotifier
     stop_event: threading.Event = field(default_factory=threading.Event)
     panel: PanelServer | None = None
+    login_guard: LoginGuard | None = None
+    button: ButtonControl | None = None
     threads: list[threading.Thread] = field(default_factory=list)
     _closers: list[Any] = field(default_factory=list)
 
@@ -49,13 +53,17 @@ class Runtime:
         pin_factory = make_pin_factory(parts.simulate)
         lights = StatusLights(parts.config.gpio, pin_factory)
         leds = LedDriver(controller.events, lights, clock=parts.clock)
-        button = ButtonControl(
+        self.login_guard = build_login_guard(
+            parts.data_dir, failures_per_minute=parts.config.panel.login_failures_per_minute
+        )
+        self.button = button = ButtonControl(
             controller,
             parts.config.gpio,
             pin_factory,
             clock=parts.clock,
             shutdown=self._shutdown_action(),
             on_refused=leds.show_refusal,
+            open_login_window=self._login_window_opener(self.login_guard.window),
         )
         self._closers += [button.close, lights.close]
         pin_file, secret_file = panel_files(parts.data_dir)
@@ -66,6 +74,7 @@ class Runtime:
             secret_path=secret_file,
             virtual_button=VirtualButton(button.pin) if parts.simulate else None,
             stop_event=self.stop_event,
+            login_guard=self.login_guard,
             **self._pi_panel_parts(),
         )
         watcher = StickWatcher(
@@ -96,6 +105,17 @@ class Runtime:
         from .panel.health import VcgencmdHealth
 
         return {"device_clock": SystemDeviceClock(), "health": VcgencmdHealth()}
+
+    def _login_window_opener(self, window: LoginWindow):
+        """The idle 3-to-5-s hold: a new phone may log in for 2 minutes (audited)."""
+
+        def open_window() -> None:
+            window.open()
+            self.parts.vault.audit.append(
+                "panel.login_window_opened", seconds=round(window.seconds_left())
+            )
+
+        return open_window
 
     def _shutdown_action(self):
         """Hold 5 s when idle: power off a Pi; in simulation, stop the appliance."""

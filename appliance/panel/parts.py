@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app
 
 from ..config import Config
-from .login_limiter import LoginLimiter
+from .login_guard import LoginGuard
 from .pin_store import PinStore
 from .streams import SharedPreview, Slots
 
@@ -22,7 +22,7 @@ class PanelParts:
     config: Config
     controller: Any
     pin_store: PinStore
-    limiter: LoginLimiter
+    guard: LoginGuard
     audit: AuditSink
     device_clock: Any
     health: Any
