@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,10 +24,10 @@ from pathlib import Path
 
 from .errors import PersonalDataInAudit, storage_errors
 
-try:
-    import fcntl
-except ImportError:  # Windows: only vig-unpack runs there, and it never appends to a log.
+if sys.platform == "win32":  # only vig-unpack runs there, and it never appends to a log
     fcntl = None
+else:
+    import fcntl
 from .filesystem import FileSystem
 
 GENESIS = "0" * 64
