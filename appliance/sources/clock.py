@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 
 from .errors import ClockError
+from .types import Ticker
 
 DueTime = Callable[[int], float]
 TickCallback = Callable[[int, float], None]
@@ -215,7 +216,7 @@ class PacedSource:
     Subclasses keep their ticker (from `clock.pace`) in `_ticker`, None while stopped.
     """
 
-    _ticker: ThreadTicker | VirtualTicker | None = None
+    _ticker: Ticker | None = None
 
     @property
     def running(self) -> bool:
