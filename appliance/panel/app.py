@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
@@ -20,12 +20,16 @@ from werkzeug.exceptions import HTTPException
 from ..config import Config
 from ..errors import ApplianceError
 from . import api, auth, pages, simulation
-from .device_clock import SimulatedDeviceClock
-from .health import SimulatedHealth
+from .device_clock import DeviceClock, SimulatedDeviceClock
+from .health import Health, SimulatedHealth
 from .login_limiter import LoginLimiter
 from .parts import AuditSink, PanelParts
 from .pin_store import PinStore, load_or_create_secret
 from .streams import JpegFitter, SharedPreview, Slots
+
+if TYPE_CHECKING:
+    from ..controller import ControllerApi
+    from ..controls.virtual_button import VirtualButton
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,7 @@ CONTENT_SECURITY_POLICY = (
 LOGIN_LIFETIME = timedelta(hours=12)
 
 
-def _default_audit(controller: Any) -> AuditSink:
+def _default_audit(controller: ControllerApi) -> AuditSink:
     vault = getattr(controller, "vault", None)
     audit_log = getattr(vault, "audit", None)
     if audit_log is not None and hasattr(audit_log, "append"):
@@ -51,14 +55,14 @@ def _default_audit(controller: Any) -> AuditSink:
 
 def create_app(
     config: Config,
-    controller: Any,
+    controller: ControllerApi,
     *,
     pin_store: PinStore,
     secret_path: Path,
     audit: AuditSink | None = None,
-    device_clock: Any = None,
-    health: Any = None,
-    virtual_button: Any = None,
+    device_clock: DeviceClock | None = None,
+    health: Health | None = None,
+    virtual_button: VirtualButton | None = None,
     stop_event: threading.Event | None = None,
     login_clock: Callable[[], float] = time.monotonic,
 ) -> Flask:
