@@ -17,9 +17,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .errors import ClockError
-from .types import Ticker
+
+if TYPE_CHECKING:
+    from .types import Ticker
 
 DueTime = Callable[[int], float]
 TickCallback = Callable[[int, float], None]
