@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,10 +23,12 @@ from pathlib import Path
 
 from .errors import PersonalDataInAudit, storage_errors
 
-if sys.platform == "win32":  # only vig-unpack runs there, and it never appends to a log
-    fcntl = None
-else:
+try:
     import fcntl
+except ImportError:  # Windows: only vig-unpack runs there, and it never appends to a log.
+    _CAN_LOCK = False
+else:
+    _CAN_LOCK = True
 from .filesystem import FileSystem
 
 GENESIS = "0" * 64
@@ -80,7 +81,7 @@ class AuditLog:
     def _append_durably(self, event: str | None, fields: dict) -> None:
         created = not self.path.exists()
         with self._fs.open_append(self.path) as file:
-            if fcntl is not None:  # the CLI may append while the service runs
+            if _CAN_LOCK:  # the CLI may append while the service runs
                 fcntl.flock(file.fileno(), fcntl.LOCK_EX)
             last_line, torn_bytes = _read_tail(self.path)
             if torn_bytes:
