@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from .assembly import Parts
 from .controls.button import ButtonControl
@@ -27,7 +28,18 @@ from .panel.server import PanelServer, serve_panel
 from .sd_notify import SystemdNotifier
 from .supervisor import Supervisor
 
+if TYPE_CHECKING:
+    from .panel.device_clock import DeviceClock
+    from .panel.health import Health
+
 _logger = logging.getLogger(__name__)
+
+
+class _PiPanelParts(TypedDict, total=False):
+    """What only a Pi gives the panel; in simulation `create_app`'s twins stand in."""
+
+    device_clock: DeviceClock
+    health: Health
 
 
 @dataclass
@@ -41,7 +53,7 @@ class Runtime:
     login_guard: LoginGuard | None = None
     button: ButtonControl | None = None
     threads: list[threading.Thread] = field(default_factory=list)
-    _closers: list[Any] = field(default_factory=list)
+    _closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -93,12 +105,12 @@ class Runtime:
         )
         self.notifier.ready()
 
-    def _spawn(self, name: str, target: Any) -> None:
+    def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
         thread = threading.Thread(target=target, args=(self.stop_event,), name=name, daemon=True)
         thread.start()
         self.threads.append(thread)
 
-    def _pi_panel_parts(self) -> dict[str, Any]:
+    def _pi_panel_parts(self) -> _PiPanelParts:
         if self.parts.simulate:
             return {}
         from .panel.device_clock import SystemDeviceClock
@@ -106,7 +118,7 @@ class Runtime:
 
         return {"device_clock": SystemDeviceClock(), "health": VcgencmdHealth()}
 
-    def _login_window_opener(self, window: LoginWindow):
+    def _login_window_opener(self, window: LoginWindow) -> Callable[[], None]:
         """The idle 3-to-5-s hold: a new phone may log in for 2 minutes (audited)."""
 
         def open_window() -> None:
@@ -117,7 +129,7 @@ class Runtime:
 
         return open_window
 
-    def _shutdown_action(self):
+    def _shutdown_action(self) -> Callable[[], None]:
         """Hold 5 s when idle: power off a Pi; in simulation, stop the appliance."""
         if self.parts.simulate:
             return self.stop_event.set

@@ -23,11 +23,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..config import GpioConfig
 from ..errors import ApplianceError
 from ..sources.types import Clock
+
+if TYPE_CHECKING:
+    from gpiozero.pins import Factory, Pin  # gpiozero is untyped: mypy sees Any
+
+    from ..controller import ControllerApi
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +47,9 @@ class ButtonControl:
 
     def __init__(
         self,
-        controller: Any,
+        controller: ControllerApi,
         gpio: GpioConfig,
-        pin_factory: Any,
+        pin_factory: Factory | None,
         *,
         clock: Clock,
         shutdown: Callable[[], None],
@@ -81,7 +86,7 @@ class ButtonControl:
         self._button.when_released = self._on_released
 
     @property
-    def pin(self) -> Any:
+    def pin(self) -> Pin:
         """The underlying pin (a MockPin in simulation, driven by the virtual button)."""
         return self._button.pin
 
@@ -159,7 +164,7 @@ class ButtonControl:
     def _state(self) -> str:
         return str(self._controller.status()["state"])
 
-    def _run(self, name: str, command: Callable[[], Any]) -> None:
+    def _run(self, name: str, command: Callable[[], object]) -> None:
         """Run a command; a refusal is logged and shown, never raised into gpiozero."""
         try:
             command()

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
@@ -20,14 +20,18 @@ from ..config import Config
 from ..errors import ApplianceError
 from . import api, auth, pages, simulation
 from .cookies import SESSION_COOKIE_NAME, MaxAgeSessionInterface
-from .device_clock import SimulatedDeviceClock
-from .health import SimulatedHealth
+from .device_clock import DeviceClock, SimulatedDeviceClock
+from .health import Health, SimulatedHealth
 from .login_guard import LoginGuard, build_login_guard
 from .login_sessions import ABSOLUTE_SECONDS
 from .parts import AuditSink, PanelParts
 from .pin_store import PinStore, load_or_create_secret
 from .streams import JpegFitter, SharedPreview, Slots
 from .uptime import Uptime
+
+if TYPE_CHECKING:
+    from ..controller import ControllerApi
+    from ..controls.virtual_button import VirtualButton
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def _default_audit(controller: Any) -> AuditSink:
+def _default_audit(controller: ControllerApi) -> AuditSink:
     vault = getattr(controller, "vault", None)
     audit_log = getattr(vault, "audit", None)
     if audit_log is not None and hasattr(audit_log, "append"):
@@ -52,14 +56,14 @@ def _default_audit(controller: Any) -> AuditSink:
 
 def create_app(
     config: Config,
-    controller: Any,
+    controller: ControllerApi,
     *,
     pin_store: PinStore,
     secret_path: Path,
     audit: AuditSink | None = None,
-    device_clock: Any = None,
-    health: Any = None,
-    virtual_button: Any = None,
+    device_clock: DeviceClock | None = None,
+    health: Health | None = None,
+    virtual_button: VirtualButton | None = None,
     stop_event: threading.Event | None = None,
     login_clock: Callable[[], float] = time.monotonic,
     boot_id: Callable[[], str] | None = None,

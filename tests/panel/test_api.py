@@ -27,7 +27,7 @@ def test_start_mark_stop(user, controller):
         ("start", {"case_code": "K-0417"}),
         ("mark", {"tag": "guiding", "note": "lovely turn-taking", "at": None}),
         ("mark", {"tag": None, "note": None, "at": None}),
-        ("stop", {}),
+        ("stop", {"reason": "stopped"}),
     ]
     sessions = user.get("/api/sessions").get_json()["sessions"]
     assert [(s["state"], s["mark_count"]) for s in sessions] == [("complete", 2)]
