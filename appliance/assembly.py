@@ -10,20 +10,19 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .config import Config
 from .controller import Controller
 from .errors import ApplianceError
 from .export.exporter import Exporter
-from .export.stick import FolderStickFinder
+from .export.stick import FolderStickFinder, StickFinder
 from .recording.recorder import Recorder
 from .sources import MonotonicClock, SyntheticCamera, SyntheticMicrophone, VirtualClock
 from .sources.adapter_errors import CameraNotFound, HardwareLibraryMissing, MicrophoneNotFound
 from .sources.picamera2_camera import Picamera2Camera
 from .sources.rtc import detect_time_source
 from .sources.sounddevice_microphone import SounddeviceMicrophone
-from .sources.types import Camera, Microphone
+from .sources.types import Camera, Clock, Microphone, PacingClock
 from .vault.store import Vault
 
 
@@ -38,23 +37,23 @@ class HardwareUnavailable(ApplianceError, RuntimeError):
 class Parts:
     config: Config
     data_dir: Path
-    clock: Any
+    clock: PacingClock
     vault: Vault
     camera: Camera
     microphone: Microphone
     controller: Controller
     simulate: bool
-    stick_finder: Any
+    stick_finder: StickFinder
 
 
-def build_simulated_sources(config: Config, clock: Any) -> tuple[Camera, Microphone]:
+def build_simulated_sources(config: Config, clock: PacingClock) -> tuple[Camera, Microphone]:
     rec = config.recording
     camera = SyntheticCamera(clock, rec.width, rec.height, rec.fps, rec.bitrate)
     microphone = SyntheticMicrophone(clock, sample_rate=rec.audio_sample_rate)
     return camera, microphone
 
 
-def build_real_sources(config: Config, clock: Any) -> tuple[Camera, Microphone]:
+def build_real_sources(config: Config, clock: Clock) -> tuple[Camera, Microphone]:
     """The Pi's camera and microphone; `HardwareUnavailable` says plainly what is missing."""
     rec = config.recording
     camera = Picamera2Camera(
@@ -79,7 +78,7 @@ def build_real_sources(config: Config, clock: Any) -> tuple[Camera, Microphone]:
     return camera, microphone
 
 
-def build_stick_finder(config: Config, *, simulate: bool, usb_dir: Path | None) -> Any:
+def build_stick_finder(config: Config, *, simulate: bool, usb_dir: Path | None) -> StickFinder:
     """A folder standing in for the USB port in simulation; udisks2 on a Pi."""
     if simulate:
         port = Path(usb_dir if usb_dir is not None else config.export.usb_dir)
@@ -104,7 +103,7 @@ def build_parts(
     data_dir: Path,
     *,
     simulate: bool,
-    clock: Any = None,
+    clock: PacingClock | None = None,
     vault: Vault | None = None,
     sources: tuple[Camera, Microphone] | None = None,
     usb_dir: Path | None = None,

@@ -109,7 +109,7 @@ def _check_type(value: Any, annotation: Any, where: str) -> Any:
         if value is None and type(None) in options:
             return None
         annotation = next(a for a in options if a is not type(None))
-    if dataclasses.is_dataclass(annotation):
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         if not isinstance(value, dict):
             raise ConfigError(f"config: [{where}] must be a table")
         return _build(annotation, value, where)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from .assembly import Parts
 from .controls.button import ButtonControl
@@ -20,12 +21,25 @@ from .controls.pins import make_pin_factory
 from .controls.virtual_button import VirtualButton
 from .export.stick import StickWatcher
 from .panel.app import create_app
+from .panel.login_guard import LoginGuard, build_login_guard
+from .panel.login_window import LoginWindow
 from .panel.pin_store import PinStore, panel_files
 from .panel.server import PanelServer, serve_panel
 from .sd_notify import SystemdNotifier
 from .supervisor import Supervisor
 
+if TYPE_CHECKING:
+    from .panel.device_clock import DeviceClock
+    from .panel.health import Health
+
 _logger = logging.getLogger(__name__)
+
+
+class _PiPanelParts(TypedDict, total=False):
+    """What only a Pi gives the panel; in simulation `create_app`'s twins stand in."""
+
+    device_clock: DeviceClock
+    health: Health
 
 
 @dataclass
@@ -36,8 +50,10 @@ class Runtime:
     notifier: SystemdNotifier
     stop_event: threading.Event = field(default_factory=threading.Event)
     panel: PanelServer | None = None
+    login_guard: LoginGuard | None = None
+    button: ButtonControl | None = None
     threads: list[threading.Thread] = field(default_factory=list)
-    _closers: list[Any] = field(default_factory=list)
+    _closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -49,13 +65,17 @@ class Runtime:
         pin_factory = make_pin_factory(parts.simulate)
         lights = StatusLights(parts.config.gpio, pin_factory)
         leds = LedDriver(controller.events, lights, clock=parts.clock)
-        button = ButtonControl(
+        self.login_guard = build_login_guard(
+            parts.data_dir, failures_per_minute=parts.config.panel.login_failures_per_minute
+        )
+        self.button = button = ButtonControl(
             controller,
             parts.config.gpio,
             pin_factory,
             clock=parts.clock,
             shutdown=self._shutdown_action(),
             on_refused=leds.show_refusal,
+            open_login_window=self._login_window_opener(self.login_guard.window),
         )
         self._closers += [button.close, lights.close]
         pin_file, secret_file = panel_files(parts.data_dir)
@@ -66,6 +86,7 @@ class Runtime:
             secret_path=secret_file,
             virtual_button=VirtualButton(button.pin) if parts.simulate else None,
             stop_event=self.stop_event,
+            login_guard=self.login_guard,
             **self._pi_panel_parts(),
         )
         watcher = StickWatcher(
@@ -84,12 +105,12 @@ class Runtime:
         )
         self.notifier.ready()
 
-    def _spawn(self, name: str, target: Any) -> None:
+    def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
         thread = threading.Thread(target=target, args=(self.stop_event,), name=name, daemon=True)
         thread.start()
         self.threads.append(thread)
 
-    def _pi_panel_parts(self) -> dict[str, Any]:
+    def _pi_panel_parts(self) -> _PiPanelParts:
         if self.parts.simulate:
             return {}
         from .panel.device_clock import SystemDeviceClock
@@ -97,7 +118,18 @@ class Runtime:
 
         return {"device_clock": SystemDeviceClock(), "health": VcgencmdHealth()}
 
-    def _shutdown_action(self):
+    def _login_window_opener(self, window: LoginWindow) -> Callable[[], None]:
+        """The idle 3-to-5-s hold: a new phone may log in for 2 minutes (audited)."""
+
+        def open_window() -> None:
+            window.open()
+            self.parts.vault.audit.append(
+                "panel.login_window_opened", seconds=round(window.seconds_left())
+            )
+
+        return open_window
+
+    def _shutdown_action(self) -> Callable[[], None]:
         """Hold 5 s when idle: power off a Pi; in simulation, stop the appliance."""
         if self.parts.simulate:
             return self.stop_event.set

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Protocol
 
 from .errors import ApplianceError
 from .sd_notify import SystemdNotifier
@@ -17,8 +18,17 @@ from .sd_notify import SystemdNotifier
 _logger = logging.getLogger(__name__)
 
 
+class Supervised(Protocol):
+    """What the heartbeat asks of the controller (tests script it with a stand-in)."""
+
+    def poll(self) -> None: ...
+    def healthy(self) -> bool: ...
+
+
 class Supervisor:
-    def __init__(self, controller, notifier: SystemdNotifier, interval: float = 1.0) -> None:
+    def __init__(
+        self, controller: Supervised, notifier: SystemdNotifier, interval: float = 1.0
+    ) -> None:
         self._controller = controller
         self._notifier = notifier
         self._interval = interval

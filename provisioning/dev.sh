@@ -2,7 +2,7 @@
 # Set up a development machine (Debian or Ubuntu) and either run the appliance or test it.
 #
 #   provisioning/dev.sh run [ARGS…]   the whole appliance, simulated when there is no Pi
-#   provisioning/dev.sh test [ARGS…]  the whole test suite (ARGS go to pytest)
+#   provisioning/dev.sh test [ARGS…]  ruff, mypy, then the whole test suite (ARGS go to pytest)
 #
 # Idempotent: system packages are installed only when missing, the venv is reused, and the
 # project is reinstalled in editable mode so the code you run is the code you see.
@@ -76,6 +76,16 @@ build_viewer() {
   (cd "$web" && node build.mjs >/dev/null)
 }
 
+# ruff and mypy first (each fails the command), then pytest; what mypy checks is listed in
+# pyproject.toml's [tool.mypy] files.
+run_tests() {
+  echo "dev.sh: ruff check appliance tests bench" >&2
+  "$venv/bin/ruff" check appliance tests bench
+  echo "dev.sh: mypy" >&2
+  "$venv/bin/mypy"
+  exec "$venv/bin/python" -m pytest "$@"
+}
+
 main() {
   local what=${1:-}
   shift || true
@@ -85,10 +95,13 @@ main() {
   cd "$here"
   case "$what" in
     run) exec "$venv/bin/vig-appliance" run --simulate "$@" ;;
-    test) exec "$venv/bin/python" -m pytest "$@" ;;
+    test) run_tests "$@" ;;
     setup) echo "dev.sh: ready; the venv is $venv" >&2 ;;
     *) echo "usage: provisioning/dev.sh run|test|setup [ARGS…]" >&2; exit 2 ;;
   esac
 }
 
-main "$@"
+# Sourced (by tests/test_dev_script.py), it only defines the functions above.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi

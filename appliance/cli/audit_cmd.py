@@ -32,11 +32,12 @@ def run_verify(ctx: CliContext, args: argparse.Namespace) -> int:
         print(f"No audit log at {log.path} yet: nothing to check.")
         return 0
     result = log.verify()
-    if result.ok:
+    broken = result.first_broken
+    if broken is None:
         noun = "entry" if result.entries == 1 else "entries"
         print(f"Audit log intact: {result.entries} {noun}, every link of the chain checks.")
         return 0
-    print(f"Audit log BROKEN at entry {result.first_broken} of {result.entries}: {result.problem}.")
-    if result.first_broken > 1:
-        print(f"Entries 1 to {result.first_broken - 1} are vouched for by the chain.")
+    print(f"Audit log BROKEN at entry {broken} of {result.entries}: {result.problem}.")
+    if broken > 1:
+        print(f"Entries 1 to {broken - 1} are vouched for by the chain.")
     return 1

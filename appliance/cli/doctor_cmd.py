@@ -82,11 +82,11 @@ def _device_checks(ctx: CliContext, args: argparse.Namespace, *, service_running
             partial(doctor.check_microphone, microphone, wait, args.listen_seconds),
             partial(doctor.check_gpio, config.gpio, make_pin_factory(True)),
         ]
-    clock = MonotonicClock()
+    real_clock = MonotonicClock()
     rec = config.recording
-    camera = Picamera2Camera(clock, rec.width, rec.height, rec.fps, rec.bitrate)
+    camera = Picamera2Camera(real_clock, rec.width, rec.height, rec.fps, rec.bitrate)
     microphone = SounddeviceMicrophone(
-        clock, rec.audio_sample_rate, config.audio.channels, config.audio.device
+        real_clock, rec.audio_sample_rate, config.audio.channels, config.audio.device
     )
     if service_running:
         return [
@@ -94,9 +94,9 @@ def _device_checks(ctx: CliContext, args: argparse.Namespace, *, service_running
             partial(doctor.check_microphone_present, microphone),
             lambda: doctor.Finding(doctor.OK, "GPIO: held by the running service"),
         ]
-    wait = threading.Event().wait
+    pause = threading.Event().wait
     return [
-        partial(doctor.check_camera_live, camera, wait),
-        partial(doctor.check_microphone, microphone, wait, args.listen_seconds),
+        partial(doctor.check_camera_live, camera, pause),
+        partial(doctor.check_microphone, microphone, pause, args.listen_seconds),
         partial(doctor.check_gpio, config.gpio, make_pin_factory(False)),
     ]

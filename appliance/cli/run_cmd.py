@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..assembly import build_parts
+from ..export.stick import FolderStickFinder
 from ..logs import configure_logging
 from ..panel.pin_store import PinStore, panel_files
 from ..runtime import Runtime
@@ -65,8 +66,10 @@ def _announce(ctx: CliContext, runtime: Runtime, args: argparse.Namespace) -> No
             "vig-appliance: no recipient enrolled, so recording is refused: "
             f"`vig-appliance --data-dir {ctx.data_dir} keys add age1…`"
         )
-    if args.simulate:
-        usb = runtime.parts.stick_finder.port
-        lines.append(f"vig-appliance: simulated USB port: a folder made in {usb} is a stick")
+    finder = runtime.parts.stick_finder
+    if isinstance(finder, FolderStickFinder):  # the simulated USB port
+        lines.append(
+            f"vig-appliance: simulated USB port: a folder made in {finder.port} is a stick"
+        )
     lines.append("vig-appliance: stop with Ctrl-C (the session being recorded is saved)")
     print("\n".join(lines), file=sys.stderr, flush=True)

@@ -13,11 +13,13 @@ from .errors import (
     SessionInUse,
 )
 from .machine import Controller
+from .protocol import ControllerApi
 
 __all__ = [
     "AlreadyRecording",
     "Busy",
     "Controller",
+    "ControllerApi",
     "ControllerError",
     "InvalidInput",
     "NotRecording",

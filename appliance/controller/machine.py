@@ -16,9 +16,9 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Config
 from ..errors import ApplianceError
@@ -39,6 +39,13 @@ from .errors import (
 from .inputs import validate_case_code, validate_mark
 from .session_metadata import session_metadata
 
+if TYPE_CHECKING:
+    from ..export.exporter import Exporter
+    from ..export.progress import ExportProgress
+    from ..export.stick import Stick
+    from ..recording.part import PartSummary
+    from ..vault import SessionWriter, Vault
+
 __all__ = ["Controller"]
 
 _logger = logging.getLogger(__name__)
@@ -53,7 +60,7 @@ class Recorder(Protocol):
     def on_audio(self, block: AudioBlock) -> None: ...
     def mark_media_time(self, t_monotonic: float) -> float: ...
     def add_mark(self, number: int, t_monotonic: float) -> float: ...
-    def stop(self) -> Any: ...
+    def stop(self) -> list[PartSummary]: ...
 
     @property
     def media_time(self) -> float: ...
@@ -61,12 +68,12 @@ class Recorder(Protocol):
 
 #: Builds the recorder of one session; it calls `on_error` (from its own thread) when
 #: writing fails, and the controller then stops the session at its next poll.
-RecorderFactory = Callable[[Any, Callable[[BaseException], None]], Recorder]
+RecorderFactory = Callable[["SessionWriter", Callable[[BaseException], None]], Recorder]
 
 
 @dataclass
 class _Recording:
-    session: Any
+    session: SessionWriter
     recorder: Recorder
     started: float
     case_code: str | None
@@ -79,7 +86,7 @@ class Controller:
     def __init__(
         self,
         config: Config,
-        vault: Any,
+        vault: Vault,
         camera: Camera,
         microphone: Microphone,
         clock: Clock,
@@ -87,8 +94,8 @@ class Controller:
         recorder_factory: RecorderFactory,
         wall_clock: Callable[[], float] = time.time,
         time_source: str = "system",
-        exporter: Any = None,
-        find_sticks: Callable[[], list[Any]] | None = None,
+        exporter: Exporter | None = None,
+        find_sticks: Callable[[], Sequence[Stick]] | None = None,
     ) -> None:
         self.config = config
         self.vault = vault
@@ -97,8 +104,8 @@ class Controller:
         self.clock = clock
         self.events = EventBus()
         self.exporter = exporter
-        self._find_sticks = find_sticks or (lambda: [])
-        self._stick_waiting: Any = None
+        self._find_sticks: Callable[[], Sequence[Stick]] = find_sticks or (lambda: [])
+        self._stick_waiting: Stick | None = None
         self._recorder_factory = recorder_factory
         self._wall_clock = wall_clock
         self._time_source = time_source
@@ -219,7 +226,7 @@ class Controller:
 
     def mark(
         self, tag: str | None = None, note: str | None = None, at: float | None = None
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Mark a moment: `at` is the monotonic time of the physical press (default now)."""
         tag, note = validate_mark(tag, note)
         pressed = self.clock.now() if at is None else float(at)
@@ -294,7 +301,7 @@ class Controller:
         if waiting is not None:
             self._export(waiting)
 
-    def export(self, stick: Any = None) -> None:
+    def export(self, stick: Stick | None = None) -> None:
         """Copy, verify and then delete every finished session, on the worker thread."""
         with self._lock:
             if self.exporter is None:
@@ -310,12 +317,14 @@ class Controller:
             self._worker = threading.Thread(target=self._export, args=(stick,), name="export")
             self._worker.start()
 
-    def _export(self, stick: Any) -> None:
-        def progress(update: Any) -> None:
+    def _export(self, stick: Stick) -> None:
+        def progress(update: ExportProgress) -> None:
             self._publish("export", **update.as_fields())
 
+        exporter = self.exporter
         try:
-            result = self.exporter.export(stick, progress=progress)
+            assert exporter is not None  # export() and stick_inserted() refuse without one
+            result = exporter.export(stick, progress=progress)
             if not result.ok:
                 self._report_error(result.summary(), "export_incomplete", "")
             _logger.info("export finished: %d session(s)", len(result.exported))
@@ -326,7 +335,7 @@ class Controller:
             with self._lock:
                 self._set_state("idle")
 
-    def stick_inserted(self, stick: Any) -> None:
+    def stick_inserted(self, stick: Stick) -> None:
         """A stick appeared: export now if auto-export is on, or once the session stops."""
         if not self.config.export.auto_export or self.exporter is None:
             return
@@ -339,7 +348,7 @@ class Controller:
         except ControllerError as exc:
             self._report_error(exc)
 
-    def stick_removed(self, stick: Any) -> None:
+    def stick_removed(self, stick: Stick) -> None:
         """A stick went away: forget it, and let the LEDs and panel stop saying "safe"."""
         with self._lock:
             if self._stick_waiting is stick:

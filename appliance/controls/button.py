@@ -1,5 +1,10 @@
 """The one button: press to start or mark, hold to stop, hold longer (idle) to shut down.
 
+While idle, a hold past the stop time released before the shutdown time (3 to 5 s with
+the default config) opens the panel's login window for a new phone (panel/login_window):
+today that hold did nothing, so it can be neither a start (a press shorter than the stop
+time), nor a stop (only while recording), nor a shutdown (5 s or more).
+
 Why the logic looks the way it does:
 - A mark is stamped with the moment of the press (captured in `when_pressed` on the
   controller's clock), but what a press *means* is decided at release, because until
@@ -9,8 +14,8 @@ Why the logic looks the way it does:
 - gpiozero clears `is_held` before `when_released` runs, so whether this press already
   acted is kept in our own flag, claimed under a lock so a release racing the hold
   thread can never act twice.
-- A press held past the stop time that triggered nothing (e.g. 4 s while idle) is
-  treated as a change of mind: nothing happens.
+- A press held past the stop time that triggered nothing and was not idle when the stop
+  time passed (e.g. 4 s while exporting) is treated as a change of mind: nothing happens.
 """
 
 from __future__ import annotations
@@ -18,11 +23,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..config import GpioConfig
 from ..errors import ApplianceError
 from ..sources.types import Clock
+
+if TYPE_CHECKING:
+    from gpiozero.pins import Factory, Pin  # gpiozero is untyped: mypy sees Any
+
+    from ..controller import ControllerApi
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +47,32 @@ class ButtonControl:
 
     def __init__(
         self,
-        controller: Any,
+        controller: ControllerApi,
         gpio: GpioConfig,
-        pin_factory: Any,
+        pin_factory: Factory | None,
         *,
         clock: Clock,
         shutdown: Callable[[], None],
         on_refused: Callable[[ApplianceError], None] | None = None,
+        open_login_window: Callable[[], None] | None = None,
     ) -> None:
         """`on_refused` lets the LEDs show that a press was refused (e.g. no recipient
-        enrolled): the controller publishes no event for a refused command."""
+        enrolled): the controller publishes no event for a refused command.
+        `open_login_window` is what the idle 3-to-5-s hold does (none: nothing)."""
         from gpiozero import Button
 
         self._controller = controller
         self._clock = clock
         self._shutdown = shutdown
         self._on_refused = on_refused
+        self._open_login_window = open_login_window
         self._stop_hold = gpio.stop_hold_seconds
         self._shutdown_hold = gpio.shutdown_hold_seconds
         self._lock = threading.Lock()
         self._pressed_at: float | None = None
         self._acted = False
         self._thresholds_seen: set[str] = set()
+        self._idle_at_stop_time = False
         self._button = Button(
             gpio.button,
             pull_up=True,
@@ -72,7 +86,7 @@ class ButtonControl:
         self._button.when_released = self._on_released
 
     @property
-    def pin(self) -> Any:
+    def pin(self) -> Pin:
         """The underlying pin (a MockPin in simulation, driven by the virtual button)."""
         return self._button.pin
 
@@ -85,6 +99,7 @@ class ButtonControl:
             self._pressed_at = now
             self._acted = False
             self._thresholds_seen = set()
+            self._idle_at_stop_time = False
 
     def _claim(self) -> float | None:
         """Mark this press as used up; the press time, or None if it already acted."""
@@ -109,6 +124,9 @@ class ButtonControl:
         if not due:
             return
         state = self._state()
+        if "stop" in due and state == "idle":
+            with self._lock:
+                self._idle_at_stop_time = True
         if "stop" in due and state == "recording" and self._claim() is not None:
             self._run("stop", self._controller.stop)
         elif "shutdown" in due and state == "idle" and self._claim() is not None:
@@ -123,7 +141,7 @@ class ButtonControl:
         if pressed_at is None:
             return
         if now - pressed_at >= self._stop_hold:
-            log.info("long press that triggered nothing: ignored")
+            self._long_press_released()
             return
         state = self._state()
         if state == "recording":
@@ -133,10 +151,20 @@ class ButtonControl:
         else:
             log.info("button press ignored while %s", state)
 
+    def _long_press_released(self) -> None:
+        """Idle when the stop time passed, and let go before the shutdown: the login window."""
+        with self._lock:
+            idle_at_stop_time = self._idle_at_stop_time
+        if self._open_login_window is None or not idle_at_stop_time or self._state() != "idle":
+            log.info("long press that triggered nothing: ignored")
+            return
+        log.info("button held past %.1f s while idle: login window opened", self._stop_hold)
+        self._open_login_window()
+
     def _state(self) -> str:
         return str(self._controller.status()["state"])
 
-    def _run(self, name: str, command: Callable[[], Any]) -> None:
+    def _run(self, name: str, command: Callable[[], object]) -> None:
         """Run a command; a refusal is logged and shown, never raised into gpiozero."""
         try:
             command()

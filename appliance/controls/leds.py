@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..config import GpioConfig
 from ..events import Event, EventBus
 from ..export.progress import SAFE_TO_REMOVE
+
+if TYPE_CHECKING:
+    from gpiozero import LED, PWMLED  # gpiozero is untyped: mypy sees Any
+    from gpiozero.pins import Factory
+
+    from ..sources.types import Clock
 
 SLOW_PULSE_SECONDS = 1.0
 FAST_BLINK_SECONDS = 0.1
@@ -32,7 +38,7 @@ IDLE_POLL_SECONDS = 0.2
 class StatusLights:
     """The red and green LEDs and the patterns they can show."""
 
-    def __init__(self, gpio: GpioConfig, pin_factory: Any) -> None:
+    def __init__(self, gpio: GpioConfig, pin_factory: Factory | None) -> None:
         from gpiozero import LED, PWMLED
 
         self.red = LED(gpio.red_led, pin_factory=pin_factory)
@@ -63,7 +69,7 @@ class StatusLights:
         self.green.close()
 
 
-def _apply(led: Any, mode: str) -> None:
+def _apply(led: LED | PWMLED, mode: str) -> None:
     if mode == "on":
         led.on()
     elif mode == "off":
@@ -86,7 +92,7 @@ class _Condition:
 class LedDriver:
     """Subscribes to controller events and keeps the LEDs in step with them."""
 
-    def __init__(self, events: EventBus, lights: StatusLights, *, clock: Any) -> None:
+    def __init__(self, events: EventBus, lights: StatusLights, *, clock: Clock) -> None:
         self._subscription = events.subscribe(maxsize=64)
         self._lights = lights
         self._clock = clock

@@ -10,13 +10,16 @@ would otherwise grow for as long as the simulated appliance runs.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # gpiozero is untyped: these names document, mypy sees Any
+    from gpiozero.pins import Factory
 
 #: How many past states a simulated pin remembers (tests read the recent ones).
 MOCK_STATE_HISTORY = 4096
 
 
-def make_pin_factory(simulate: bool) -> Any:
+def make_pin_factory(simulate: bool) -> Factory | None:
     """The factory to pass to every gpiozero device: a MockFactory, or None on a Pi."""
     if not simulate:
         return None

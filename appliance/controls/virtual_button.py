@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # gpiozero is untyped: the name documents, mypy sees Any
+    from gpiozero.pins.mock import MockPin
 
 
 class VirtualButton:
     """Drives a gpiozero MockPin wired like the real button (pull-up, pressed = low)."""
 
-    def __init__(self, pin: Any) -> None:
+    def __init__(self, pin: MockPin) -> None:
         self._pin = pin
         self._lock = threading.Lock()
 

@@ -9,13 +9,17 @@ only once every file has read back with the hash recorded when it was recorded.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .errors import ConflictingFile, ExportError, VerifyFailed
 from .progress import COPYING, VERIFYING, ProgressTracker
 from .stickfs import COPY_BLOCK, StickDir
+
+if TYPE_CHECKING:
+    from ..vault import StoredFile
 
 
 class SourceMismatch(VerifyFailed):
@@ -54,7 +58,7 @@ class SessionCopier:
         self._source_dir = source_dir
         self._tracker = tracker
 
-    def copy(self, records: Any) -> int:
+    def copy(self, records: Iterable[StoredFile]) -> int:
         """Copy (or recognise) and verify every file; returns the bytes written.
 
         The new names are made durable by one fsync of the session folder at the end.
@@ -72,7 +76,9 @@ class SessionCopier:
         self._dir.fsync()
         return copied
 
-    def _put(self, record: Any, verifier: ThreadPoolExecutor, checks: list[Future[None]]) -> int:
+    def _put(
+        self, record: StoredFile, verifier: ThreadPoolExecutor, checks: list[Future[None]]
+    ) -> int:
         name = record.name
         existing = self._dir.regular_file(name)
         if existing is not None and existing.st_size != record.size:
@@ -97,7 +103,7 @@ class SessionCopier:
         checks.append(verifier.submit(self._verify, record, existing is not None))
         return written
 
-    def _verify(self, record: Any, was_there: bool) -> None:
+    def _verify(self, record: StoredFile, was_there: bool) -> None:
         name, where = record.name, self._dir.describe(record.name)
         back = self._dir.read_back(name, self._tracker.add_bytes)
         if (back.size, back.sha256) == (record.size, record.sha256):

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..vault.state import COMPLETE, EXPORTED, INTERRUPTED
 from ..viewer import VIEWER_NAME, ViewerMissing, viewer_bytes, viewer_sha256
@@ -56,6 +56,9 @@ from .progress import (
 )
 from .stick import Stick
 from .stickfs import StickDir, StickIO
+
+if TYPE_CHECKING:
+    from ..vault import SessionInfo, StoredFile, Vault
 
 EXPORTABLE_STATES = frozenset({COMPLETE, INTERRUPTED, EXPORTED})
 WRITE_PROBE = ".vig-write-probe"
@@ -124,7 +127,7 @@ class Exporter:
 
     def __init__(
         self,
-        vault: Any,
+        vault: Vault,
         *,
         device_name: str,
         io: StickIO | None = None,
@@ -224,7 +227,7 @@ class Exporter:
         if written != 3:
             raise StickWriteFailed("The USB stick did not take a small test file.")
 
-    def _exportable_sessions(self, result: ExportResult) -> list[Any]:
+    def _exportable_sessions(self, result: ExportResult) -> list[SessionInfo]:
         sessions = [s for s in self._vault.list_sessions() if s.state in EXPORTABLE_STATES]
         sessions.sort(key=lambda s: (s.started_at, s.id))
         fit = []
@@ -233,11 +236,7 @@ class Exporter:
                 check_fat_name(info.id)
                 for f in info.files:
                     check_fat_file(f.name, f.size)
-                    if not f.sha256:
-                        raise VerifyFailed(
-                            f"The appliance has no hash for {info.id}/{f.name}, so it cannot be "
-                            "verified on the stick."
-                        )
+                    _recorded_hash(info.id, f)
             except (NotFatSafe, VerifyFailed) as exc:
                 result.kept.append((info.id, exc))
                 continue
@@ -245,8 +244,12 @@ class Exporter:
         return fit
 
     def _plan(
-        self, sessions: list[Any], export_dir: StickDir, root: StickDir, result: ExportResult
-    ) -> list[Any]:
+        self,
+        sessions: list[SessionInfo],
+        export_dir: StickDir,
+        root: StickDir,
+        result: ExportResult,
+    ) -> list[SessionInfo]:
         free, block = self._io.space(root.fd)
         planned = [
             PlannedSession(s.id, self._bytes_needed(s, export_dir, block)) for s in sessions
@@ -256,7 +259,7 @@ class Exporter:
         chosen = {p.session_id for p in plan.take}
         return [s for s in sessions if s.id in chosen]
 
-    def _bytes_needed(self, info: Any, export_dir: StickDir, block: int) -> int:
+    def _bytes_needed(self, info: SessionInfo, export_dir: StickDir, block: int) -> int:
         """Space still needed: files already on the stick with the right size are not counted."""
         present: dict[str, int] = {}
         with contextlib.suppress(UnsafeStickEntry):
@@ -273,7 +276,7 @@ class Exporter:
     def _export_session(
         self,
         export_dir: StickDir,
-        info: Any,
+        info: SessionInfo,
         stick: Stick,
         tracker: ProgressTracker,
         result: ExportResult,
@@ -341,21 +344,22 @@ class Exporter:
                 )
         export_dir.write_file(name, iter([log_bytes, b""]).__next__, lambda n: None)
 
-    def _manifest(self, info: Any) -> Manifest:
+    def _manifest(self, info: SessionInfo) -> Manifest:
         return Manifest(
             session_id=info.id,
             state=_finished_state(info),
             device=self._device,
             exported_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._wall_clock())),
             files=tuple(
-                ManifestFile(f.name, f.size, f.sha256, bool(f.complete)) for f in info.files
+                ManifestFile(f.name, f.size, _recorded_hash(info.id, f), bool(f.complete))
+                for f in info.files
             ),
             started_at=info.started_at,
             duration_s=info.duration_s,
             mark_count=info.mark_count,
         )
 
-    def _forget(self, info: Any, stick: Stick) -> None:
+    def _forget(self, info: SessionInfo, stick: Stick) -> None:
         """The session is on the stick, verified: record it, then delete it from the SD card.
 
         A failure here is the appliance's own storage, not the stick's, and says so.
@@ -374,7 +378,17 @@ class Exporter:
             ) from exc
 
 
-def _finished_state(info: Any) -> str:
+def _recorded_hash(session_id: str, file: StoredFile) -> str:
+    """The hash the vault recorded for the file: without one, it cannot be verified."""
+    if not file.sha256:
+        raise VerifyFailed(
+            f"The appliance has no hash for {session_id}/{file.name}, so it cannot be "
+            "verified on the stick."
+        )
+    return file.sha256
+
+
+def _finished_state(info: SessionInfo) -> str:
     """How the recording ended (an `exported` session that is being re-exported keeps it)."""
     if info.state in (COMPLETE, INTERRUPTED):
         return info.state

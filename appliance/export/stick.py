@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -42,7 +42,9 @@ class Stick(Protocol):
 
 
 class StickFinder(Protocol):
-    def sticks(self) -> list[Stick]: ...
+    """Lists the sticks plugged in now (a Sequence, so each finder may list its own kind)."""
+
+    def sticks(self) -> Sequence[Stick]: ...
 
 
 @dataclass
@@ -105,7 +107,7 @@ class FolderStickFinder:
         ]
 
 
-def select_stick(sticks: list[Stick]) -> Stick:
+def select_stick(sticks: Sequence[Stick]) -> Stick:
     """The one stick to export to; none or several is refused (which one would it be?)."""
     if not sticks:
         raise NoStick("No USB stick is plugged in.")

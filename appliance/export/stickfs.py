@@ -19,6 +19,7 @@ import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, overload
 
 from .errors import UnsafeStickEntry
 
@@ -107,6 +108,11 @@ class StickDir:
 
     def names(self) -> list[str]:
         return os.listdir(self.fd)
+
+    @overload
+    def subdir(self, name: str, *, create: Literal[True]) -> StickDir: ...
+    @overload
+    def subdir(self, name: str, *, create: bool) -> StickDir | None: ...
 
     def subdir(self, name: str, *, create: bool) -> StickDir | None:
         """Open (and optionally create) a sub-directory, refusing anything but a real one."""
@@ -218,10 +224,11 @@ class StickDir:
                 continue
             if stat.S_ISDIR(st.st_mode):
                 if depth > 0:
-                    with contextlib.suppress(UnsafeStickEntry), self.subdir(
-                        name, create=False
-                    ) as sub:
-                        removed += sub.sweep_temporaries(depth - 1)
+                    with contextlib.suppress(UnsafeStickEntry):
+                        sub = self.subdir(name, create=False)
+                        if sub is not None:  # else it went since it was listed
+                            with sub:
+                                removed += sub.sweep_temporaries(depth - 1)
             elif name.endswith(TEMP_SUFFIX):
                 os.unlink(name, dir_fd=self.fd)
                 removed += 1

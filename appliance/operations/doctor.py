@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
@@ -22,6 +22,15 @@ from ..sources.errors import SourceError
 from ..sources.level import level_dbfs
 from ..sources.rtc import EARLIEST_VALID_TIME, detect_time_source
 from ..vault.errors import VaultError
+
+if TYPE_CHECKING:
+    from gpiozero import Device  # gpiozero is untyped: mypy sees Any
+    from gpiozero.pins import Factory
+
+    from ..sources.picamera2_camera import Picamera2Camera
+    from ..sources.sounddevice_microphone import SounddeviceMicrophone
+    from ..sources.types import AudioBlock, Camera, EncodedFrame, Microphone
+    from ..vault import Vault
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 #: Below this level (dBFS) over the listening time the microphone hears nothing at all.
@@ -45,7 +54,7 @@ class Finding:
         return f"{self.status:<4}  {self.what}  — {self.hint or 'nothing to do'}"
 
 
-Wait = Callable[[float], Any]
+Wait = Callable[[float], object]
 CommandRunner = Callable[[Sequence[str]], tuple[int, str]]
 
 
@@ -66,7 +75,7 @@ def run_checks(checks: Iterable[Callable[[], Finding]], out: TextIO) -> int:
 
 
 # --- camera and microphone --------------------------------------------------------------
-def check_camera_present(camera: Any) -> Finding:
+def check_camera_present(camera: Picamera2Camera) -> Finding:
     """The real camera, without opening it (the running service may hold it)."""
     try:
         count = camera.check_present()
@@ -75,9 +84,9 @@ def check_camera_present(camera: Any) -> Finding:
     return Finding(OK, f"camera: {count} seen by libcamera")
 
 
-def check_camera_live(camera: Any, wait: Wait, seconds: float = 0.5) -> Finding:
+def check_camera_live(camera: Camera, wait: Wait, seconds: float = 0.5) -> Finding:
     """Start the camera, count what it delivers, stop it."""
-    frames: list = []
+    frames: list[EncodedFrame] = []
     try:
         camera.start(frames.append)
     except SourceError as exc:
@@ -92,9 +101,9 @@ def check_camera_live(camera: Any, wait: Wait, seconds: float = 0.5) -> Finding:
                        f"{camera.height} at {camera.fps} fps")
 
 
-def check_microphone(microphone: Any, wait: Wait, seconds: float = 2.0) -> Finding:
+def check_microphone(microphone: Microphone, wait: Wait, seconds: float = 2.0) -> Finding:
     """Listen for `seconds` and judge the level: silence and clipping are both suspect."""
-    blocks: list = []
+    blocks: list[AudioBlock] = []
     try:
         microphone.start(blocks.append)
     except SourceError as exc:
@@ -108,8 +117,9 @@ def check_microphone(microphone: Any, wait: Wait, seconds: float = 2.0) -> Findi
     samples = np.concatenate([block.samples for block in blocks])
     level = level_dbfs(samples)
     what = f"microphone: {level:.0f} dBFS over {seconds:g} s"
-    if getattr(microphone, "overflows", 0):
-        return Finding(WARN, f"{what}, {microphone.overflows} overflow(s)",
+    overflows = getattr(microphone, "overflows", 0)  # only the real microphone counts them
+    if overflows:
+        return Finding(WARN, f"{what}, {overflows} overflow(s)",
                        "Sound was dropped: the Pi may be overloaded.")
     if level < SILENT_DBFS:
         return Finding(WARN, f"{what} (silent)", "Is the microphone muted or unplugged?")
@@ -118,7 +128,7 @@ def check_microphone(microphone: Any, wait: Wait, seconds: float = 2.0) -> Findi
     return Finding(OK, what)
 
 
-def check_microphone_present(microphone: Any) -> Finding:
+def check_microphone_present(microphone: SounddeviceMicrophone) -> Finding:
     """The real microphone while the service uses it: only that the device is there."""
     try:
         device = microphone.input_device()
@@ -129,13 +139,13 @@ def check_microphone_present(microphone: Any) -> Finding:
 
 
 # --- GPIO ------------------------------------------------------------------------------
-def check_gpio(gpio: GpioConfig, pin_factory: Any) -> Finding:
+def check_gpio(gpio: GpioConfig, pin_factory: Factory | None) -> Finding:
     """Claim the button and LED pins, then release them."""
     from gpiozero import LED, Button
     from gpiozero.exc import GPIOPinInUse, GPIOZeroError
 
     pins = f"button GPIO{gpio.button}, LEDs GPIO{gpio.red_led}/GPIO{gpio.green_led}"
-    devices: list[Any] = []
+    devices: list[Device] = []
     try:
         devices.append(Button(gpio.button, pin_factory=pin_factory))
         devices.append(LED(gpio.red_led, pin_factory=pin_factory))
@@ -182,7 +192,7 @@ def find_mount(mountinfo: Path, path: Path) -> Mount | None:
 
 
 def check_data_area(
-    data_dir: Path, vault: Any, mountinfo: Path, headroom_minutes: float
+    data_dir: Path, vault: Vault, mountinfo: Path, headroom_minutes: float
 ) -> Finding:
     if not data_dir.is_dir():
         return Finding(FAIL, f"data area {data_dir}: missing",
@@ -204,7 +214,7 @@ def check_data_area(
     return Finding(OK, what)
 
 
-def check_recipients(vault: Any) -> Finding:
+def check_recipients(vault: Vault) -> Finding:
     try:
         count = len(vault.recipient_entries())
     except VaultError as exc:

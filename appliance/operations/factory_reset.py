@@ -5,7 +5,7 @@ Order, so that a power cut at any point leaves a true record:
    is erased (with the counts, and whether unexported sessions were forced away).
 2. Each session is deleted through the vault (audited, `deleted` written first, so a cut
    mid-way is finished at the next start-up); then the sessions folder, recipients.txt and
-   the panel's PIN hash and cookie key are removed.
+   the panel's PIN hash and cookie key, its remembered phones and live logins are removed.
 3. `factory_reset_wiped` is appended, closing the old chain.
 4. The audit log is then REPLACED (atomically) by a new chain whose first entry,
    `factory_reset`, carries the old chain's head hash and length and the counts.
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ApplianceError
+from ..panel.login_guard import login_files
 from ..panel.pin_store import panel_files
 from ..vault.atomic_file import temp_path_for
 from ..vault.audit import GENESIS, AuditLog, line_hash
@@ -122,7 +123,8 @@ def _wipe_files(vault: Vault) -> None:
     if vault.sessions_dir.exists():
         shutil.rmtree(vault.sessions_dir)  # only leftovers remain: every session is deleted
         fs.fsync_dir(vault.data_dir)
-    for path in (vault.data_dir / RECIPIENTS_FILE, *panel_files(vault.data_dir)):
+    wiped = (*panel_files(vault.data_dir), *login_files(vault.data_dir))
+    for path in (vault.data_dir / RECIPIENTS_FILE, *wiped):
         # Temporaries a power cut left behind hold the same secrets (the PIN's hash).
         for candidate in (path, temp_path_for(path), path.with_name(path.name + ".tmp")):
             if candidate.exists():

@@ -10,9 +10,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
@@ -20,12 +19,19 @@ from werkzeug.exceptions import HTTPException
 from ..config import Config
 from ..errors import ApplianceError
 from . import api, auth, pages, simulation
-from .device_clock import SimulatedDeviceClock
-from .health import SimulatedHealth
-from .login_limiter import LoginLimiter
+from .cookies import SESSION_COOKIE_NAME, MaxAgeSessionInterface
+from .device_clock import DeviceClock, SimulatedDeviceClock
+from .health import Health, SimulatedHealth
+from .login_guard import LoginGuard, build_login_guard
+from .login_sessions import ABSOLUTE_SECONDS
 from .parts import AuditSink, PanelParts
 from .pin_store import PinStore, load_or_create_secret
 from .streams import JpegFitter, SharedPreview, Slots
+from .uptime import Uptime
+
+if TYPE_CHECKING:
+    from ..controller import ControllerApi
+    from ..controls.virtual_button import VirtualButton
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +40,9 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-LOGIN_LIFETIME = timedelta(hours=12)
 
 
-def _default_audit(controller: Any) -> AuditSink:
+def _default_audit(controller: ControllerApi) -> AuditSink:
     vault = getattr(controller, "vault", None)
     audit_log = getattr(vault, "audit", None)
     if audit_log is not None and hasattr(audit_log, "append"):
@@ -51,35 +56,47 @@ def _default_audit(controller: Any) -> AuditSink:
 
 def create_app(
     config: Config,
-    controller: Any,
+    controller: ControllerApi,
     *,
     pin_store: PinStore,
     secret_path: Path,
     audit: AuditSink | None = None,
-    device_clock: Any = None,
-    health: Any = None,
-    virtual_button: Any = None,
+    device_clock: DeviceClock | None = None,
+    health: Health | None = None,
+    virtual_button: VirtualButton | None = None,
     stop_event: threading.Event | None = None,
     login_clock: Callable[[], float] = time.monotonic,
+    boot_id: Callable[[], str] | None = None,
+    login_guard: LoginGuard | None = None,
 ) -> Flask:
     """The panel app. `virtual_button` is given only in simulation (it drives the mock pin);
     `device_clock` and `health` default to their simulated twins, so a Pi must pass the
-    real ones (SystemDeviceClock, VcgencmdHealth)."""
+    real ones (SystemDeviceClock, VcgencmdHealth). `login_guard` is given when the button
+    shares its login window; else one is built over the data dir holding `secret_path`,
+    timed by `login_clock` (uptime) and `boot_id`."""
     app = Flask(__name__)
+    app.session_interface = MaxAgeSessionInterface()
     app.config.update(
         SECRET_KEY=load_or_create_secret(secret_path),
-        SESSION_COOKIE_NAME="vig_panel",
+        SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        PERMANENT_SESSION_LIFETIME=LOGIN_LIFETIME,
+        PERMANENT_SESSION_LIFETIME=int(ABSOLUTE_SECONDS),
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     panel = config.panel
+    if login_guard is None:
+        uptime = Uptime(login_clock) if boot_id is None else Uptime(login_clock, boot_id)
+        login_guard = build_login_guard(
+            Path(secret_path).parent,
+            failures_per_minute=panel.login_failures_per_minute,
+            uptime=uptime,
+        )
     app.extensions["vig_panel"] = PanelParts(
         config=config,
         controller=controller,
         pin_store=pin_store,
-        limiter=LoginLimiter(panel.login_failures_per_minute, login_clock),
+        guard=login_guard,
         audit=audit or _default_audit(controller),
         device_clock=device_clock or SimulatedDeviceClock(trusted=panel.simulated_clock_trusted),
         health=health or SimulatedHealth(),
@@ -91,7 +108,7 @@ def create_app(
         stop_event=stop_event or threading.Event(),
         virtual_button=virtual_button,
     )
-    app.before_request(auth.check_csrf)
+    app.before_request(auth.check_state_change)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
@@ -106,7 +123,10 @@ def create_app(
 def _security_headers(response):
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # "same-origin", not "no-referrer": under no-referrer a browser sends `Origin: null`
+    # on the panel's own form posts, and the Origin check (auth.check_origin) needs the
+    # real one. No referrer ever leaves for another origin either way.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"

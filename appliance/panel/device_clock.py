@@ -13,11 +13,19 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .errors import TimeNotSet
 
 COMMAND_TIMEOUT_SECONDS = 5.0
 TRUST_CACHE_SECONDS = 10.0
+
+
+class DeviceClock(Protocol):
+    """The wall clock as the panel sees it: `set_time` is True if the clock was set."""
+
+    def is_trusted(self) -> bool: ...
+    def set_time(self, epoch_seconds: float) -> bool: ...
 
 
 class SystemDeviceClock:

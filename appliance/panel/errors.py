@@ -25,7 +25,7 @@ class PinNotSet(PanelError, LookupError):
 
 
 class WeakPin(PanelError, ValueError):
-    """The PIN must be at least 6 digits, and digits only."""
+    """The PIN is refused: too short, not only digits, or too easy to guess."""
 
     code = "weak_pin"
 

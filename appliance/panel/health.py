@@ -13,7 +13,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 THROTTLE_BITS = {
     0: "The power supply is too weak right now: use the official supply.",
@@ -27,6 +27,12 @@ THROTTLE_BITS = {
 }
 CACHE_SECONDS = 5.0
 COMMAND_TIMEOUT_SECONDS = 2.0
+
+
+class Health(Protocol):
+    """The board's temperature and throttling, as `reading` lays them out."""
+
+    def read(self) -> dict[str, Any]: ...
 
 
 def describe_throttled(bits: int) -> list[str]:

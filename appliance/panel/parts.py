@@ -5,14 +5,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
 from ..config import Config
-from .login_limiter import LoginLimiter
+from .device_clock import DeviceClock
+from .health import Health
+from .login_guard import LoginGuard
 from .pin_store import PinStore
 from .streams import SharedPreview, Slots
+
+if TYPE_CHECKING:
+    from ..controller import ControllerApi
+    from ..controls.virtual_button import VirtualButton
 
 AuditSink = Callable[..., None]
 
@@ -20,17 +26,17 @@ AuditSink = Callable[..., None]
 @dataclass
 class PanelParts:
     config: Config
-    controller: Any
+    controller: ControllerApi
     pin_store: PinStore
-    limiter: LoginLimiter
+    guard: LoginGuard
     audit: AuditSink
-    device_clock: Any
-    health: Any
+    device_clock: DeviceClock
+    health: Health
     preview_slots: Slots
     status_slots: Slots
     preview: SharedPreview
     stop_event: threading.Event
-    virtual_button: Any | None
+    virtual_button: VirtualButton | None
 
 
 def parts() -> PanelParts:

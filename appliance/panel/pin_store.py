@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import secrets
@@ -31,9 +32,44 @@ def panel_files(data_dir: Path) -> tuple[Path, Path]:
     return Path(data_dir) / PIN_FILE_NAME, Path(data_dir) / SECRET_FILE_NAME
 
 
+#: The commonest 6-digit PINs in leaked PIN and password lists that no rule below catches
+#: (repeated digits, runs and short repeated blocks are refused by rule).
+COMMON_PINS = frozenset({
+    "112233", "159753", "696969", "102030", "123321", "147258", "159357", "520520",
+    "789456", "147852", "258369", "123654", "654123", "112358", "198412", "200000",
+    "100000", "142536", "123789", "987123", "777888", "123987", "111222", "741852",
+    "852963", "963852", "147369", "135790", "121314", "131415", "102938", "010203",
+    "000001", "999000", "998877", "332211",
+})  # fmt: skip
+#: A block of this many digits or fewer, repeated, is a pattern (121212, 123123).
+MAX_REPEATED_BLOCK = 3
+
+
 def check_pin_format(pin: str) -> str:
     if not (pin.isascii() and pin.isdigit() and MIN_PIN_DIGITS <= len(pin) <= MAX_PIN_DIGITS):
         raise WeakPin(f"The PIN must be {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits, digits only.")
+    return pin
+
+
+def check_pin_not_trivial(pin: str) -> str:
+    """Refuse a PIN an attacker tries first: the global guess budget (login_budget) makes
+    about 9,000 guesses in ten years, so the PIN must not be among the first ones tried."""
+    check_pin_format(pin)
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(pin)}
+    if steps == {0}:
+        raise WeakPin("That PIN is one digit repeated, which is guessed first. Choose another.")
+    if len(steps) == 1:
+        raise WeakPin(
+            "That PIN is a run of digits (like 345678 or 975310), which is guessed first. "
+            "Choose digits with no pattern."
+        )
+    for block in range(2, MAX_REPEATED_BLOCK + 1):
+        if len(pin) % block == 0 and pin == pin[:block] * (len(pin) // block):
+            raise WeakPin(
+                f"That PIN repeats {pin[:block]}, which is guessed first. Choose another."
+            )
+    if pin in COMMON_PINS:
+        raise WeakPin("That PIN is one of the commonest PINs, which are guessed first.")
     return pin
 
 
@@ -51,7 +87,7 @@ class PinStore:
         return self.path.exists()
 
     def set(self, pin: str) -> None:
-        check_pin_format(pin)
+        check_pin_not_trivial(pin)
         salt = secrets.token_bytes(16)
         record = {
             "scheme": "scrypt",

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+    from waitress.wasyncore import _SocketMap
 
 LOOP_TIMEOUT_SECONDS = 0.5
 
@@ -48,13 +52,13 @@ class PanelServer:
 
 
 def serve_panel(
-    app: Any, host: str, port: int, stop_event: threading.Event, *, threads: int = 12
+    app: WSGIApplication, host: str, port: int, stop_event: threading.Event, *, threads: int = 12
 ) -> PanelServer:
     """Start serving `app` on host:port (0 = any free port); returns the bound address."""
     from waitress import wasyncore
-    from waitress.server import create_server
+    from waitress.server import MultiSocketServer, create_server
 
-    socket_map: dict[int, Any] = {}
+    socket_map: _SocketMap = {}
     server = create_server(
         app,
         map=socket_map,
@@ -81,4 +85,9 @@ def serve_panel(
 
     thread = threading.Thread(target=run, name="panel-server", daemon=True)
     thread.start()
-    return PanelServer(host=server.effective_host, port=int(server.effective_port), thread=thread)
+    bound: tuple[str, int | str]  # getsockname gives the port as text
+    if isinstance(server, MultiSocketServer):  # a name that resolves to several addresses
+        bound = server.effective_listen[0]
+    else:
+        bound = server.getsockname()
+    return PanelServer(host=bound[0], port=int(bound[1]), thread=thread)

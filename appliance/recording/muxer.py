@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import BinaryIO
+from typing import Protocol
 
 import av
 import numpy as np
@@ -37,6 +37,14 @@ from .h264 import is_self_contained_idr
 VIDEO_TIME_BASE = Fraction(1, 90000)
 AAC_PRIMING_SAMPLES = 1024
 AAC_FRAME_SAMPLES = 1024
+
+
+class FragmentSink(Protocol):
+    """Where the MP4 bytes go (PyAV writes them from inside `mux`). A sink that says it is
+    not seekable keeps FFmpeg from seeking back, which a fragmented file never needs."""
+
+    def write(self, data: bytes, /) -> int: ...
+    def seekable(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ class FragmentedMuxer:
     """
 
     def __init__(
-        self, sink: BinaryIO, media: MediaFormat, first_keyframe: bytes, start_time: float
+        self, sink: FragmentSink, media: MediaFormat, first_keyframe: bytes, start_time: float
     ) -> None:
         if not is_self_contained_idr(first_keyframe):
             raise NoKeyframeYet("an MP4 part must start with an IDR carrying its SPS and PPS")

@@ -17,8 +17,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .errors import ClockError
+
+if TYPE_CHECKING:
+    from .types import Ticker
 
 DueTime = Callable[[int], float]
 TickCallback = Callable[[int, float], None]
@@ -215,7 +219,7 @@ class PacedSource:
     Subclasses keep their ticker (from `clock.pace`) in `_ticker`, None while stopped.
     """
 
-    _ticker: ThreadTicker | VirtualTicker | None = None
+    _ticker: Ticker | None = None
 
     @property
     def running(self) -> bool:

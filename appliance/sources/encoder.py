@@ -81,4 +81,5 @@ class H264Encoder:
 
     @staticmethod
     def _packet(packet: av.Packet) -> EncodedPacket:
+        assert packet.pts is not None  # every frame is stamped, and the encoder keeps stamps
         return EncodedPacket(bytes(packet), int(packet.pts), bool(packet.is_keyframe))

@@ -98,7 +98,7 @@ def pyav_takes_picture_type_names() -> bool:
     """Whether `frame.pict_type = "I"` works, as picamera2's libav encoder needs."""
     frame = av.VideoFrame(16, 16, "yuv420p")
     try:
-        frame.pict_type = "I"
+        frame.pict_type = "I"  # type: ignore[assignment]  # the probe: PyAV's stubs say no
     except TypeError:
         return False
     return True
@@ -245,8 +245,8 @@ class Picamera2Camera:
             self._picam2 = None
 
     # --- set-up ---------------------------------------------------------------------------
-    def encoder_arguments(self, encoder_class: type) -> dict[str, Any]:
-        arguments = {
+    def encoder_arguments(self, encoder_class: type) -> dict[str, int | str]:
+        arguments: dict[str, int | str] = {
             "bitrate": self.bitrate,
             "repeat": True,  # SPS/PPS before every IDR: each part and clip stands alone
             "iperiod": self.fps,  # one-second GOP (DESIGN.md)

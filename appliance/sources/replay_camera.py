@@ -64,8 +64,10 @@ class ReplayCamera(PacedSource):
         )
 
     def _deliver(self, n: int, capture_time: float) -> None:
+        assert self._sink is not None  # set by start before the ticker runs
         if n >= len(self._units) and not self.loop:
-            self._ticker.cancel()
+            if self._ticker is not None:  # None only if the first tick beat pace's return
+                self._ticker.cancel()
             return
         index = n % len(self._units)
         unit, keyframe = self._units[index], self._keyframes[index]

@@ -19,7 +19,7 @@ import threading
 import av
 
 from .clock import PacedSource
-from .encoder import H264Encoder, check_video_settings
+from .encoder import EncodedPacket, H264Encoder, check_video_settings
 from .errors import SourceStateError
 from .preview import PREVIEW_WIDTH, jpeg_from_frame
 from .scene import MovingScene
@@ -89,10 +89,12 @@ class SyntheticCamera(PacedSource):
         if idr:
             self._idr_wanted.clear()
         frame = av.VideoFrame.from_ndarray(picture, format="yuv420p")
+        assert self._encoder is not None  # the ticker runs only between start and stop
         self._deliver(self._encoder.encode(frame, pts, idr=idr))
         self._latest = frame
 
-    def _deliver(self, packets) -> None:
+    def _deliver(self, packets: list[EncodedPacket]) -> None:
+        assert self._sink is not None  # set by start before the ticker or encoder run
         for packet in packets:
             capture_time = self._capture_times.pop(packet.pts)
             self._sink(EncodedFrame(packet.data, capture_time, packet.keyframe))
@@ -103,6 +105,7 @@ class SyntheticCamera(PacedSource):
         if self._ticker is None:
             return
         self._ticker.cancel()
+        assert self._encoder is not None  # made by start, with the ticker
         self._deliver(self._encoder.flush())
         self._ticker = None
         self._encoder = None

@@ -14,6 +14,7 @@ whose true time is at or after the flash.
 from __future__ import annotations
 
 import math
+from typing import overload
 
 import numpy as np
 
@@ -71,6 +72,11 @@ class SyntheticMicrophone(PacedSource):
         self._rng = np.random.default_rng(seed)
         self.samples_delivered = 0
 
+    @overload
+    def sample_time(self, j: int) -> float: ...
+    @overload
+    def sample_time(self, j: np.ndarray) -> np.ndarray: ...
+
     def sample_time(self, j: int | np.ndarray) -> float | np.ndarray:
         """True time of sample j since `start()`."""
         return self._start + j / self.true_rate
@@ -94,6 +100,7 @@ class SyntheticMicrophone(PacedSource):
         sound = self._rng.normal(0.0, self.noise_level, self.block_frames)
         self._add_beeps(sound, times)
         samples = sound.astype(np.float32).reshape(-1, 1)
+        assert self._sink is not None  # the ticker runs only between start and stop
         self._sink(AudioBlock(samples, float(self.sample_time(first)), self.sample_rate))
         self.samples_delivered += self.block_frames
 

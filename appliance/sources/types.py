@@ -39,11 +39,16 @@ class Clock(Protocol):
 
 
 class Ticker(Protocol):
-    """A running `PacingClock.pace`; `skipped` counts ticks dropped for being late."""
+    """A running `PacingClock.pace`; `skipped` counts ticks dropped for being late, and
+    `error` keeps what the callback raised when it stopped the ticker."""
 
     skipped: int
+    error: BaseException | None
 
     def cancel(self) -> None: ...
+
+    @property
+    def running(self) -> bool: ...
 
 
 class PacingClock(Clock, Protocol):

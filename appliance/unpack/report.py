@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import html
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,14 +39,36 @@ def clock_text(seconds: float) -> str:
     return f"{rest // 60:d}:{rest % 60:02d}"
 
 
+#: A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets
+#: (OWASP "CSV Injection"); the full-width forms are read as the same by some of them.
+FORMULA_STARTERS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as the text it is, never runs.
+
+    The note and the tag come from a stick, which anyone can write to: a note such as
+    `=HYPERLINK("http://…")` would otherwise become a live formula when the practitioner
+    opens marks.csv. Control characters (and line and paragraph separators) become spaces,
+    so a cell cannot break the sheet's rows or hide text; then a cell whose first
+    non-space character starts a formula gets a leading apostrophe, as OWASP recommends.
+    """
+    text = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in cell
+    )
+    stripped = text.lstrip(" ")
+    if cell[:1] in FORMULA_STARTERS or stripped[:1] in FORMULA_STARTERS:
+        return "'" + text
+    return text
+
+
 def write_marks_csv(path: Path, marks: Sequence[MarkRow]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["time_in_session", "seconds", "principle", "note", "clip_file"])
         for m in marks:
-            writer.writerow(
-                [clock_text(m.media_time), f"{m.media_time:.3f}", m.tag, m.note, m.clip_file]
-            )
+            cells = [clock_text(m.media_time), f"{m.media_time:.3f}", m.tag, m.note, m.clip_file]
+            writer.writerow([spreadsheet_safe(cell) for cell in cells])
 
 
 #: 3x5 digits (and ":") so each tile is labelled without an imaging library or font.

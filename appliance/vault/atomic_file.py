@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 from .errors import storage_errors
-from .filesystem import FileSystem
+from .filesystem import FileSystem, WritableFile
 
 TEMP_SUFFIX = ".tmp"
 
@@ -32,7 +31,7 @@ def replace_atomically(fs: FileSystem, path: Path, data: bytes) -> None:
 
 
 def replace_atomically_with(
-    fs: FileSystem, path: Path, write: Callable[[BinaryIO], object]
+    fs: FileSystem, path: Path, write: Callable[[WritableFile], object]
 ) -> None:
     """Make what `write` puts into a fresh file the durable content of `path`, all or nothing.
 

@@ -26,7 +26,9 @@ from .errors import PersonalDataInAudit, storage_errors
 try:
     import fcntl
 except ImportError:  # Windows: only vig-unpack runs there, and it never appends to a log.
-    fcntl = None
+    _CAN_LOCK = False
+else:
+    _CAN_LOCK = True
 from .filesystem import FileSystem
 
 GENESIS = "0" * 64
@@ -79,7 +81,7 @@ class AuditLog:
     def _append_durably(self, event: str | None, fields: dict) -> None:
         created = not self.path.exists()
         with self._fs.open_append(self.path) as file:
-            if fcntl is not None:  # the CLI may append while the service runs
+            if _CAN_LOCK:  # the CLI may append while the service runs
                 fcntl.flock(file.fileno(), fcntl.LOCK_EX)
             last_line, torn_bytes = _read_tail(self.path)
             if torn_bytes:

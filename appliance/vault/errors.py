@@ -18,6 +18,8 @@ class VaultError(ApplianceError):
 class _KeyLookupMessage:
     """KeyError quotes its message in str(); the user should read plain words instead."""
 
+    args: tuple[object, ...]  # from the exception class each user also derives from
+
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
@@ -103,7 +105,9 @@ class StorageWriteFailed(VaultError, OSError):
 def storage_error(exc: OSError, what: str) -> VaultError:
     """The vault's error for an OS error while writing `what`: a full card is told apart."""
     if exc.errno == errno.ENOSPC:
-        error: VaultError = NotEnoughSpace(f"the SD card is full: could not write {what}")
+        error: NotEnoughSpace | StorageWriteFailed = NotEnoughSpace(
+            f"the SD card is full: could not write {what}"
+        )
     else:
         error = StorageWriteFailed(f"could not write {what}: {exc.strerror or exc}")
     error.errno = exc.errno

@@ -23,13 +23,33 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from types import TracebackType
+from typing import Protocol, Self
+
+
+class WritableFile(Protocol):
+    """A file the layer opened for writing: what the vault does with one, and no more, so
+    that a test twin's file (`LossyFile`) is held to the same calls as a real one."""
+
+    def write(self, data: bytes | memoryview, /) -> int: ...
+    def flush(self) -> None: ...
+    def fileno(self) -> int: ...
+    def truncate(self, size: int, /) -> int: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> None: ...
 
 
 class FileSystem(Protocol):
-    def open_new(self, path: Path) -> BinaryIO: ...
-    def open_append(self, path: Path) -> BinaryIO: ...
-    def fsync(self, file: BinaryIO) -> None: ...
+    def open_new(self, path: Path) -> WritableFile: ...
+    def open_append(self, path: Path) -> WritableFile: ...
+    def fsync(self, file: WritableFile) -> None: ...
     def replace(self, src: Path, dst: Path) -> None: ...
     def fsync_dir(self, path: Path) -> None: ...
     def mkdir(self, path: Path) -> None: ...
@@ -41,14 +61,14 @@ class FileSystem(Protocol):
 class OsFileSystem:
     """The operating system's files, with the calls durability needs spelled out."""
 
-    def open_new(self, path: Path) -> BinaryIO:
+    def open_new(self, path: Path) -> WritableFile:
         """Create a file that must not exist yet (an existing one is never overwritten)."""
         return open(path, "xb")
 
-    def open_append(self, path: Path) -> BinaryIO:
+    def open_append(self, path: Path) -> WritableFile:
         return open(path, "ab")
 
-    def fsync(self, file: BinaryIO) -> None:
+    def fsync(self, file: WritableFile) -> None:
         file.flush()
         os.fsync(file.fileno())
 

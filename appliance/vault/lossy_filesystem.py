@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from .filesystem import OsFileSystem
+from .filesystem import OsFileSystem, WritableFile
 
 
 class PowerCut(BaseException):
@@ -92,7 +92,7 @@ class LossyFileSystem:
 
     # --- the file layer ------------------------------------------------------------------
 
-    def open_new(self, path: Path) -> BinaryIO:
+    def open_new(self, path: Path) -> WritableFile:
         self._operation()
         parent, name = self._parent_of(path)
         if name in parent.volatile_entries:
@@ -100,7 +100,7 @@ class LossyFileSystem:
         raw = open(path, "xb+")  # noqa: SIM115 - wrapped and owned by the caller
         return self._wrap(raw, self._add_node(parent, name, is_dir=False))
 
-    def open_append(self, path: Path) -> BinaryIO:
+    def open_append(self, path: Path) -> WritableFile:
         self._operation()
         parent, name = self._parent_of(path)
         node_id = parent.volatile_entries.get(name)
@@ -109,7 +109,7 @@ class LossyFileSystem:
             node_id = self._add_node(parent, name, is_dir=False)
         return self._wrap(raw, node_id)
 
-    def fsync(self, file: BinaryIO) -> None:
+    def fsync(self, file: WritableFile) -> None:
         self._operation()
         if not isinstance(file, LossyFile) or file._fs is not self:
             raise TypeError("fsync needs a file opened through this LossyFileSystem")
@@ -269,7 +269,7 @@ class LossyFile:
         self._node_id = node_id
         self._generation = generation
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | memoryview, /) -> int:
         self._check_alive()
         self._fs._operation()
         if self._fs._fake_free is not None and len(data) > self._fs.free_bytes(self._fs.root):
@@ -288,7 +288,7 @@ class LossyFile:
         self._check_alive()
         return self._raw.tell()
 
-    def truncate(self, size: int) -> int:
+    def truncate(self, size: int, /) -> int:
         self._check_alive()
         self._fs._operation()
         return self._raw.truncate(size)

@@ -97,19 +97,19 @@ def recover_session(fs: FileSystem, directory: Path, audit: AuditLog) -> bool:
 
 def _reconcile_files(fs: FileSystem, directory: Path, state: SessionState, audit: AuditLog) -> bool:
     changed = False
-    on_disk = {}
+    on_disk: dict[str, tuple[Path, str]] = {}  # name: where it is, what kind of file
     for path in sorted(directory.iterdir()):
         if is_temp_file(path):
             fs.unlink(path)
             changed = True
-        elif kind_of(path.name) is not None:
-            on_disk[path.name] = path
-    for record in list(state.files):
-        if record.name not in on_disk:
-            state.files.remove(record)
-            audit.append("file_missing", session=state.id, file=record.name)
+        elif (kind := kind_of(path.name)) is not None:
+            on_disk[path.name] = (path, kind)
+    for listed in list(state.files):
+        if listed.name not in on_disk:
+            state.files.remove(listed)
+            audit.append("file_missing", session=state.id, file=listed.name)
             changed = True
-    for name, path in on_disk.items():
+    for name, (path, kind) in on_disk.items():
         record = state.file(name)
         if record is not None and record.complete:
             continue  # sealed and hashed as written; the exporter verifies it against the hash
@@ -117,7 +117,6 @@ def _reconcile_files(fs: FileSystem, directory: Path, state: SessionState, audit
             continue
         size, sha256 = file_digest(path)
         if record is None:
-            kind = kind_of(name)
             # Marks and metadata appear only by a rename after they were complete.
             state.put_file(FileRecord(name, kind, size, sha256, kind in ("mark", "metadata")))
             audit.append("file_found", session=state.id, file=name, bytes=size)

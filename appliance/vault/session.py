@@ -15,14 +15,14 @@ import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from ..config import RecordingConfig
 from .age import AgeWriter, Recipient
 from .atomic_file import replace_atomically_with
 from .audit import AuditLog
 from .errors import SessionClosed, storage_errors
-from .filesystem import FileSystem
+from .filesystem import FileSystem, WritableFile
 from .session_files import METADATA_FILE, file_digest, numbered_name
 from .state import COMPLETE, INTERRUPTED, FileRecord, SessionState, write_state
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 class HashingSink:
     """Passes ciphertext to the file while hashing it, so nothing is read back to hash it."""
 
-    def __init__(self, file: BinaryIO) -> None:
+    def __init__(self, file: WritableFile) -> None:
         self.file = file
         self.size = 0
         self._digest = hashlib.sha256()
@@ -62,7 +62,7 @@ class PartWriter:
     figure that `should_rotate` compares with `recording.part_max_bytes`.
     """
 
-    def __init__(self, session: SessionWriter, name: str, kind: str, file: BinaryIO) -> None:
+    def __init__(self, session: SessionWriter, name: str, kind: str, file: WritableFile) -> None:
         self.session = session
         self.name = name
         self.kind = kind
@@ -211,7 +211,7 @@ class SessionWriter:
         data = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
         sink: HashingSink | None = None
 
-        def seal(file: BinaryIO) -> None:
+        def seal(file: WritableFile) -> None:
             nonlocal sink
             sink = HashingSink(file)
             writer = AgeWriter(sink, self.recipients, on_sync=lambda: self.fs.fsync(file))

@@ -1,23 +1,33 @@
-"""A small stand-in for `appliance.controller.Controller`, mirroring its public API.
+"""A small stand-in for `appliance.controller.Controller`: a `ControllerApi` to the letter.
 
-Used until the real controller exists and wherever a test needs to see exactly which
-commands a front end sent (and with which press time). It keeps the same state machine
-(idle -> recording -> idle), publishes the same event types on an EventBus, and raises
-errors of the same kinds (ApplianceError + the built-in each resembles).
+Used wherever a test needs to see exactly which commands a front end sent (and with which
+press time). It keeps the same state machine (idle -> recording -> idle, where the real
+one passes through stopping on its worker thread), validates input with the controller's
+own rules, publishes the same event types on an EventBus, and raises the same errors.
+tests/controls/test_controller_api.py holds it to the real controller: the same
+signatures (compared, and checked by mypy), the same refusals, the same keys.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appliance.controller import AlreadyRecording, InvalidInput, NotRecording, SessionInUse
+from appliance.controller.inputs import validate_case_code, validate_mark
 from appliance.errors import ApplianceError
 from appliance.events import Event, EventBus
-from appliance.tags import MARK_TAGS, MAX_NOTE_LENGTH
+from appliance.sources.types import Clock
+from appliance.tags import MARK_TAGS
 from appliance.vault import UnknownSession
+
+if TYPE_CHECKING:
+    from appliance.export.stick import Stick
 
 
 class MonotonicTestClock:
@@ -39,24 +49,35 @@ def tiny_jpeg(level: int) -> bytes:
     return b"".join(bytes(p) for p in [*encoder.encode(frame), *encoder.encode(None)])
 
 
+@dataclass
+class _Recording:
+    id: str
+    started: float
+    case_code: str | None
+    marks: list[dict[str, Any]] = field(default_factory=list)
+
+
 class FakeController:
-    def __init__(self, clock: Any = None, *, wall_clock=time.time) -> None:
-        self.clock = clock or MonotonicTestClock()
+    def __init__(self, clock: Clock | None = None, *, wall_clock: Callable[[], float] = time.time):
+        self.clock: Clock = clock or MonotonicTestClock()
         self.wall_clock = wall_clock
         self.events = EventBus()
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.state = "idle"
-        self.session: str | None = None
-        self.started: float | None = None
-        self.marks: list[dict[str, Any]] = []
         self.stored: dict[str, dict[str, Any]] = {}  # what the vault would hold
         self.phone_times: list[float] = []
         self.warm_ups = 0
         self.time_source = "system"
         self.refuse_with: ApplianceError | None = None
+        self._recording: _Recording | None = None
+        #: The marks of the session being recorded, or of the last one.
+        self.marks: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._preview_count = 0
         self._previews = [tiny_jpeg(level) for level in (40, 120, 200)]
+
+    @property
+    def state(self) -> str:
+        return "idle" if self._recording is None else "recording"
 
     def _publish(self, type_: str, **fields: Any) -> None:
         self.events.publish(Event(type_, self.clock.now(), fields))
@@ -65,77 +86,106 @@ class FakeController:
         if self.refuse_with is not None:
             raise self.refuse_with
 
+    # ---- commands -------------------------------------------------------------------------
     def start(self, case_code: str | None = None) -> str:
         with self._lock:
             self.calls.append(("start", {"case_code": case_code}))
             self._refuse_if_told()
-            if self.state == "recording":
+            case_code = validate_case_code(case_code)
+            if self._recording is not None:
                 raise AlreadyRecording("A session is already being recorded.")
-            self.state = "recording"
-            self.session = f"20261125-2100{len(self.stored):02d}-abcd"
-            self.started = self.clock.now()
-            self.marks = []
-            self.stored[self.session] = {
-                "id": self.session, "state": "recording", "started_at": self.wall_clock(),
-                "duration_s": 0.0, "size_bytes": 0, "mark_count": 0, "parts": 1, "files": [],
+            session_id = f"20261125-2100{len(self.stored):02d}-abcd"
+            self._recording = _Recording(session_id, self.clock.now(), case_code)
+            self.marks = self._recording.marks
+            self.stored[session_id] = {
+                "id": session_id, "state": "recording", "started_at": self.wall_clock(),
+                "duration_s": 0.0, "size_bytes": 0, "mark_count": 0, "clip_count": 0,
+                "parts": [], "reason": None, "files": [],
             }  # fmt: skip
         self._publish("state", state="recording")
-        self._publish("session", id=self.session, state="recording")
-        return self.session
+        self._publish("session", id=session_id, state="recording")
+        return session_id
 
-    def mark(self, tag: str | None = None, note: str | None = None, at: float | None = None):
+    def mark(
+        self, tag: str | None = None, note: str | None = None, at: float | None = None
+    ) -> dict[str, Any]:
         with self._lock:
             self.calls.append(("mark", {"tag": tag, "note": note, "at": at}))
             self._refuse_if_told()
-            if self.state != "recording":
+            tag, note = validate_mark(tag, note)
+            recording = self._recording
+            if recording is None:
                 raise NotRecording("Nothing is being recorded, so there is nothing to mark.")
-            if tag is not None and tag not in MARK_TAGS:
-                raise InvalidInput("Unknown tag.")
-            if note is not None and len(note) > MAX_NOTE_LENGTH:
-                raise InvalidInput("The note is too long.")
-            at = self.clock.now() if at is None else at
-            number = len(self.marks) + 1
-            record = {"number": number, "media_time": at - self.started, "tag": tag, "note": note}
-            self.marks.append(record)
-            self.stored[self.session]["mark_count"] = number
+            pressed = self.clock.now() if at is None else at
+            number = len(recording.marks) + 1
+            record = {
+                "number": number,
+                "media_time": pressed - recording.started,
+                "tag": tag,
+                "tag_label": MARK_TAGS.get(tag) if tag else None,
+                "note": note,
+                "wall_time": self.wall_clock() - (self.clock.now() - pressed),
+                "clip": f"clip-{number:04d}.mp4.age",
+            }
+            recording.marks.append(record)
+            self.stored[recording.id]["mark_count"] = number
         self._publish("mark", number=number, media_time=record["media_time"], tag=tag)
-        return {"number": number, "media_time": record["media_time"]}
+        return record
 
-    def stop(self) -> None:
+    def stop(self, reason: str = "stopped") -> str:
         with self._lock:
-            self.calls.append(("stop", {}))
+            self.calls.append(("stop", {"reason": reason}))
             self._refuse_if_told()
-            if self.state != "recording":
+            recording = self._recording
+            if recording is None:
                 raise NotRecording("Nothing is being recorded.")
-            info = self.stored[self.session]
+            info = self.stored[recording.id]
             info["state"] = "complete"
-            info["duration_s"] = self.clock.now() - self.started
-            self.state = "idle"
-            finished, self.session = self.session, None
-        self._publish("session", id=finished, state="complete")
+            info["duration_s"] = self.clock.now() - recording.started
+            info["reason"] = None if reason == "stopped" else reason
+            self._recording = None
+        self._publish("state", state="stopping")
+        self._publish("session", id=recording.id, state="complete")
         self._publish("state", state="idle")
+        return recording.id
 
-    def export(self) -> None:
-        self.calls.append(("export", {}))
-
-    def delete_session(self, session_id: str) -> None:
+    def export(self, stick: Stick | None = None) -> None:
         with self._lock:
-            self.calls.append(("delete_session", {"id": session_id}))
-            if session_id not in self.stored:
-                raise UnknownSession(f"There is no session {session_id} on this device.")
-            if session_id == self.session:
-                raise SessionInUse("This session is being recorded; stop it before deleting it.")
-            del self.stored[session_id]
+            self.calls.append(("export", {"stick": stick}))
+            self._refuse_if_told()
+            if self._recording is not None:
+                raise AlreadyRecording("Stop the recording before exporting.")
 
+    def delete_session(self, session_id: str, reason: str = "consent withdrawn") -> None:
+        with self._lock:
+            self.calls.append(("delete_session", {"id": session_id, "reason": reason}))
+            if self._recording is not None and self._recording.id == session_id:
+                raise SessionInUse("This session is being recorded; stop it before deleting it.")
+            if session_id not in self.stored:
+                raise UnknownSession(f"there is no session {session_id!r}")
+            del self.stored[session_id]
+        self._publish("session", id=session_id, state="deleted")
+
+    def set_wall_clock_from_phone(self, epoch_seconds: float) -> None:
+        if not isinstance(epoch_seconds, int | float) or not math.isfinite(epoch_seconds):
+            raise InvalidInput("The phone's time must be a number of seconds.")
+        self.phone_times.append(epoch_seconds)
+        self.time_source = "phone"
+
+    # ---- what the front ends show -----------------------------------------------------------
     def status(self) -> dict[str, Any]:
         with self._lock:
-            elapsed = self.clock.now() - self.started if self.state == "recording" else 0.0
+            recording = self._recording
             return {
                 "state": self.state,
-                "session": self.session,
-                "elapsed": elapsed,
-                "marks": [dict(m) for m in self.marks],
-                "audio_dbfs": -20.0 if self.state == "recording" else None,
+                "session": recording.id if recording else None,
+                "case_code": recording.case_code if recording else None,
+                "elapsed": self.clock.now() - recording.started if recording else 0.0,
+                "marks": [
+                    {k: m[k] for k in ("number", "media_time", "tag", "note")}
+                    for m in (recording.marks if recording else [])
+                ],
+                "audio_dbfs": -20.0 if recording else None,
                 "storage_minutes": 312.5,
                 "storage_bytes": 40 * 1024**3,
                 "error": None,
@@ -146,17 +196,37 @@ class FakeController:
         with self._lock:
             return [dict(info) for info in self.stored.values()]
 
-    def warm_up(self) -> None:
-        self.warm_ups += 1
-
     def preview_jpeg(self) -> bytes | None:
+        self.warm_up()
         with self._lock:
             self._preview_count += 1
             return self._previews[self._preview_count % len(self._previews)]
 
-    def set_wall_clock_from_phone(self, epoch_seconds: float) -> None:
-        self.phone_times.append(epoch_seconds)
-        self.time_source = "phone"
+    # ---- the appliance around it ------------------------------------------------------------
+    def warm_up(self) -> None:
+        self.warm_ups += 1
+
+    def stick_inserted(self, stick: Stick) -> None:
+        self.calls.append(("stick_inserted", {"stick": stick}))
+
+    def stick_removed(self, stick: Stick) -> None:
+        self.calls.append(("stick_removed", {"stick": stick}))
+
+    def poll(self) -> None:
+        recording = self._recording
+        if recording is not None:
+            self._publish(
+                "tick", elapsed=round(self.clock.now() - recording.started, 3),
+                audio_dbfs=-20.0, storage_minutes=312.5,
+            )  # fmt: skip
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Always idle at once: the fake finishes a stop inside `stop`."""
+        return self._recording is None
+
+    def shutdown(self) -> None:
+        if self._recording is not None:
+            self.stop(reason="appliance shut down")
 
     def commands(self) -> list[str]:
         return [name for name, _ in self.calls]

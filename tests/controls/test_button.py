@@ -159,3 +159,52 @@ def test_a_refused_press_is_reported_for_the_leds(controller, pin_factory, clock
         assert isinstance(refusals[0], NotRecording)
     finally:
         control.close()
+
+
+@pytest.fixture
+def windows():
+    return []
+
+
+@pytest.fixture
+def button_with_window(controller, pin_factory, clock, shutdowns, windows):
+    control = ButtonControl(
+        controller, FAST_GPIO, pin_factory, clock=clock, shutdown=lambda: shutdowns.append(1),
+        open_login_window=lambda: windows.append(1),
+    )  # fmt: skip
+    yield control
+    control.close()
+
+
+BETWEEN_STOP_AND_SHUTDOWN = (FAST_GPIO.stop_hold_seconds + FAST_GPIO.shutdown_hold_seconds) / 2
+
+
+def test_idle_hold_released_between_stop_and_shutdown_opens_the_login_window(
+    button_with_window, controller, shutdowns, windows
+):
+    press_for(button_with_window, BETWEEN_STOP_AND_SHUTDOWN)
+    assert wait_until(lambda: windows == [1])
+    time.sleep(0.1)
+    assert controller.commands() == []
+    assert shutdowns == []
+
+
+@pytest.mark.parametrize("held", [0.05, FAST_GPIO.shutdown_hold_seconds + 0.15])
+def test_a_press_or_a_shutdown_hold_never_opens_the_window(
+    button_with_window, controller, shutdowns, windows, held
+):
+    press_for(button_with_window, held)
+    time.sleep(0.15)
+    assert windows == []
+    assert controller.commands() == ["start"] or shutdowns == [1]
+
+
+def test_the_same_hold_while_recording_stops_and_opens_no_window(
+    button_with_window, controller, windows
+):
+    controller.start()
+    press_for(button_with_window, BETWEEN_STOP_AND_SHUTDOWN)
+    assert wait_until(lambda: controller.state == "idle")
+    time.sleep(0.1)
+    assert controller.commands() == ["start", "stop"]
+    assert windows == []

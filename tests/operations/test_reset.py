@@ -12,7 +12,11 @@ from appliance.cli.context import CliContext
 from appliance.cli.reset_cmd import NotConfirmed
 from appliance.config import RecordingConfig, StorageConfig
 from appliance.operations.factory_reset import UnexportedSessions, factory_reset
+from appliance.panel.login_guard import login_files
+from appliance.panel.login_sessions import LoginSessions
 from appliance.panel.pin_store import PinStore, load_or_create_secret, panel_files
+from appliance.panel.remembered_devices import RememberedDevices
+from appliance.panel.uptime import Uptime
 from appliance.vault.age import X25519Identity
 from appliance.vault.audit import line_hash
 from appliance.vault.filesystem import OsFileSystem
@@ -47,6 +51,9 @@ def make_device(data_dir, fs=None):
     pin_path, secret_path = panel_files(data_dir)
     PinStore(pin_path).set("246810")
     load_or_create_secret(secret_path)
+    devices_file, sessions_file = login_files(data_dir)
+    RememberedDevices(devices_file).remember(PinStore(pin_path).fingerprint())
+    LoginSessions(sessions_file, Uptime()).open()
     ids = []
     for _ in range(2):
         session = vault.create_session({"case_code": "CASE-7"})
@@ -106,6 +113,7 @@ def test_forced_reset_audits_before_wiping_and_leaves_one_anchored_entry(tmp_pat
     assert not (data / "sessions").exists()
     assert not (data / "recipients.txt").exists()
     assert not any(p.exists() for p in panel_files(data))
+    assert not any(p.exists() for p in login_files(data))  # no phone stays trusted
     (entry,) = vault.audit.entries()
     assert entry["event"] == "factory_reset" and entry["forced"] is True
     assert entry["sessions_deleted"] == 2 and entry["unexported_deleted"] == 2

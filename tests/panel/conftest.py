@@ -18,13 +18,22 @@ PIN = "246810"
 
 
 class ManualClock:
-    """Stands in for time.monotonic in the login limiter, so lockouts need no waiting."""
+    """Stands in for the uptime clock of the login (time.monotonic and the boot id), so
+    lockouts need no waiting and a test can reboot the device."""
 
     def __init__(self) -> None:
         self.now = 1000.0
+        self.boot = "boot-1"
 
     def __call__(self) -> float:
         return self.now
+
+    def boot_id(self) -> str:
+        return self.boot
+
+    def reboot(self, uptime_s: float = 30.0) -> None:
+        self.boot = f"{self.boot}+"
+        self.now = uptime_s
 
 
 @pytest.fixture
@@ -79,6 +88,7 @@ def make_app(data_dir, controller, pin_store, audit_events, login_clock, device_
             health=SimulatedHealth(temperature_c=51.0, throttled=0x50000),
             stop_event=stop_event,
             login_clock=login_clock,
+            boot_id=login_clock.boot_id,
         )
         kwargs.update(overrides)
         return create_app(config or Config(data_dir=str(data_dir)), controller, **kwargs)

@@ -27,7 +27,7 @@ def test_start_mark_stop(user, controller):
         ("start", {"case_code": "K-0417"}),
         ("mark", {"tag": "guiding", "note": "lovely turn-taking", "at": None}),
         ("mark", {"tag": None, "note": None, "at": None}),
-        ("stop", {}),
+        ("stop", {"reason": "stopped"}),
     ]
     sessions = user.get("/api/sessions").get_json()["sessions"]
     assert [(s["state"], s["mark_count"]) for s in sessions] == [("complete", 2)]
@@ -153,7 +153,7 @@ def test_security_headers(user):
         assert "unsafe-inline" not in csp
         assert "frame-ancestors 'none'" in csp
         assert headers["X-Content-Type-Options"] == "nosniff"
-        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Referrer-Policy"] == "same-origin"
         assert headers["Cache-Control"] == "no-store"
 
 

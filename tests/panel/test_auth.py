@@ -121,3 +121,101 @@ def test_state_change_without_the_csrf_token_is_refused(user, controller, token)
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "csrf"
     assert controller.calls == []
+
+
+def copied(client, app):
+    """Another browser holding a copy of this one's cookies (sniffed or taken off it)."""
+    thief = app.test_client()
+    for name in ("vig_panel", "vig_device"):
+        cookie = client.get_cookie(name)
+        if cookie is not None:
+            thief.set_cookie(name, cookie.value)
+    return thief
+
+
+def test_a_copied_cookie_stops_working_when_its_owner_logs_out(app, user):
+    thief = copied(user.client, app)
+    assert thief.get("/api/status").status_code == 200
+    user.client.post("/logout", data={"csrf_token": user.csrf})
+    assert thief.get("/api/status").status_code == 401
+    assert thief.get("/").status_code == 302
+
+
+def test_a_login_ends_after_12_hours_however_busy(user, login_clock):
+    for _ in range(11):
+        login_clock.now += 3600
+        assert user.get("/api/status").status_code == 200
+    login_clock.now += 3600
+    assert user.get("/api/status").status_code == 401
+
+
+def test_a_login_left_idle_for_4_hours_ends(user, login_clock):
+    login_clock.now += 4 * 3600 - 1
+    assert user.get("/api/status").status_code == 200
+    login_clock.now += 4 * 3600
+    assert user.get("/api/status").status_code == 401
+
+
+def test_a_restart_keeps_logins_and_their_age_and_a_reboot_ends_them(
+    make_app, app, user, login_clock
+):
+    restarted = make_app()
+    again = copied(user.client, restarted)
+    assert again.get("/api/status").status_code == 200
+    login_clock.now += 12 * 3600
+    assert again.get("/api/status").status_code == 401  # the 12 h counted from the login
+    login_clock.now -= 12 * 3600
+    login_clock.reboot()
+    assert copied(user.client, make_app()).get("/api/status").status_code == 401
+
+
+def test_the_wall_clock_does_not_end_or_extend_a_login(user, monkeypatch):
+    import time
+
+    wall = time.time()
+    monkeypatch.setattr(time, "time", lambda: wall + 5 * 365 * 86400)
+    assert user.get("/api/status").status_code == 200
+
+
+def test_both_cookies_carry_max_age(client):
+    before_login = client.get("/login").headers["Set-Cookie"]
+    assert before_login.startswith("vig_panel=") and "Max-Age=43200" in before_login
+    cookies = log_in(client).headers.getlist("Set-Cookie")
+    session_cookie = next(c for c in cookies if c.startswith("vig_panel="))
+    device_cookie = next(c for c in cookies if c.startswith("vig_device="))
+    assert "Max-Age=43200" in session_cookie and "HttpOnly" in session_cookie
+    assert "Max-Age=34560000" in device_cookie
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://localhost:9999"},
+        {"Origin": "http://localhost", "Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ],
+)
+def test_a_state_change_from_another_origin_is_refused(user, controller, headers):
+    response = user.post("/api/start", json={}, headers=headers)
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "cross_origin"
+    assert controller.calls == []
+
+
+def test_a_login_posted_from_another_origin_is_refused(client):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login", data={"pin": PIN, "csrf_token": token}, headers={"Origin": "http://evil.example"}
+    )
+    assert response.status_code == 403
+    assert client.get("/api/status").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Origin": "http://localhost"}, {"Sec-Fetch-Site": "same-origin"}]
+)
+def test_a_state_change_from_the_panel_itself_or_with_no_origin_passes(user, controller, headers):
+    assert user.post("/api/start", json={}, headers=headers).status_code == 200
+    assert controller.calls

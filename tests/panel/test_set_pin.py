@@ -49,3 +49,31 @@ def test_a_refused_pin_keeps_the_old_one(tmp_path, monkeypatch):
     with pytest.raises(WeakPin):
         set_pin_command(SimpleNamespace(data_dir=tmp_path), None)
     assert store.verify("11223344")
+
+
+@pytest.mark.parametrize(
+    "pin",
+    [
+        "123456", "654321", "111111", "000000", "123123", "121212", "112233", "159753",
+        "696969", "102030", "901234", "13579135", "987654321", "77777777",
+    ],
+)  # fmt: skip
+def test_trivial_pins_are_refused_in_plain_words(tmp_path, monkeypatch, pin):
+    monkeypatch.setattr("sys.stdin", io.StringIO(pin + "\n"))
+    with pytest.raises(WeakPin) as refused:
+        set_pin_command(SimpleNamespace(data_dir=tmp_path), None)
+    assert "guessed first" in refused.value.user_message()
+    assert not PinStore(panel_files(tmp_path)[0]).is_set()
+
+
+def test_a_trivial_pin_is_refused_on_the_terminal_before_it_is_asked_again():
+    answers = iter(["123456"])
+    with pytest.raises(WeakPin):
+        read_pin(Terminal(), prompt=lambda _: next(answers))
+
+
+@pytest.mark.parametrize("pin", ["482916", "13572468", "97531864", "730194"])
+def test_pins_without_a_pattern_are_accepted(tmp_path, pin):
+    store = PinStore(panel_files(tmp_path)[0])
+    store.set(pin)
+    assert store.verify(pin)

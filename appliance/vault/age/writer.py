@@ -13,7 +13,7 @@ import errno
 import io
 import os
 from collections.abc import Callable, Iterable
-from typing import BinaryIO
+from typing import Protocol
 
 from .errors import AgeIOError, InvalidFiller, NoRecipients, ScryptNotAlone, WriterClosed
 from .format import serialize_mac_line, serialize_without_mac
@@ -22,6 +22,17 @@ from .stream import CHUNK_SIZE, ChunkCipher
 
 #: fsync on these fails for sinks that have no storage behind them (pipes, terminals).
 _NOT_SYNCABLE = (errno.EINVAL, errno.ENOTSUP, errno.EROFS)
+
+
+class CiphertextSink(Protocol):
+    """Where an AgeWriter puts the file: a real file, a pipe, an armor or a hashing sink.
+
+    `write` may write short (a raw file) or return None (meaning all); `fileno` may raise
+    `io.UnsupportedOperation` (an in-memory sink, which has nothing to make durable)."""
+
+    def write(self, data: memoryview, /) -> int | None: ...
+    def flush(self) -> None: ...
+    def fileno(self) -> int: ...
 
 
 def build_header(recipients: Iterable[Recipient], file_key: bytes) -> bytes:
@@ -43,7 +54,7 @@ class AgeWriter:
 
     def __init__(
         self,
-        sink: BinaryIO,
+        sink: CiphertextSink,
         recipients: Iterable[Recipient],
         *,
         on_sync: Callable[[], None] | None = None,
