@@ -67,9 +67,13 @@ def _new_key(data_dir: Path, config: Path, out: Path, *flags: str, stdin: str | 
 
 @pytest.fixture(scope="session")
 def export(tmp_path_factory) -> Export:
-    base = tmp_path_factory.mktemp("viewer-export")
+    return make_export(tmp_path_factory.mktemp("viewer-export"))
+
+
+def make_export(base: Path) -> Export:
+    """Keys, one 13 s session in three parts with two marks, exported to a folder stick."""
     data_dir, config, keys = base / "data", base / "config.toml", base / "keys"
-    keys.mkdir()
+    keys.mkdir(parents=True)
     config.write_text(CONFIG_TOML)
     paths = {name: keys / f"{name}.txt" for name in ("x25519", "post_quantum", "passphrase",
                                                      "stranger")}

@@ -377,8 +377,31 @@ function wire() {
 }
 
 wire();
-// For tests and the benchmark: where the parts join on the session's time line.
+/** Decrypts one file twice, chunk by chunk as the player does and with typage's own stream. */
+async function decryptionRates(sessionIndex, name) {
+  const file = state.sessions[sessionIndex].files.get(name);
+  let t0 = performance.now();
+  const age = await openAgeFile(file, state.keyring);
+  let bytes = 0;
+  for (let i = 0; i < age.chunkCount; i++) bytes += (await age.chunk(i)).bytes.length;
+  const viewerS = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const stream = await state.keyring.decrypter.decrypt(file.stream());
+  const reader = stream.getReader();
+  let typageBytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    typageBytes += value.length;
+  }
+  const typageS = (performance.now() - t0) / 1000;
+  return { bytes, viewerS, typageBytes, typageS };
+}
+
+// For tests and the benchmark: where the parts join, how long the session plays, and how
+// fast the page decrypts. None of it exposes a key or a plaintext byte.
 window.vigViewer = {
   joins: () => (player ? player.parts.slice(1).map((p) => p.offset) : []),
   duration: () => player?.durationS ?? null,
+  decryptionRates,
 };
