@@ -19,3 +19,4 @@ def test_viewer_hash_prints_the_sha256_of_that_file(tmp_path, capsys):
     assert main(["viewer", "--hash"], environ={}) == 0
     printed = capsys.readouterr().out.strip()
     assert printed == hashlib.sha256(viewer_bytes()).hexdigest()
+
