@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from appliance.export.exporter import Exporter
 from appliance.export.stick import FolderStick
 from tests.export.conftest import SteppingClock
-from tests.export.sessions import new_vault
+from tests.support.sessions import new_vault
 
 PART_BYTES = 32 * 1024 * 1024
 BLOCK = 1024 * 1024

@@ -37,7 +37,7 @@ from appliance.export.manifest import EXPORT_DIR_NAME
 from appliance.export.stick import FolderStick
 from appliance.unpack.cli import main as unpack_main
 from tests.export.conftest import SteppingClock
-from tests.export.sessions import make_fmp4, new_vault, write_part
+from tests.support.sessions import make_fmp4, new_vault, write_part
 
 SIZE, FPS, BITRATE = (640, 360), 30, 6_000_000
 

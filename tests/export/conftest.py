@@ -10,7 +10,7 @@ import pytest
 
 from appliance.vault.age import X25519Identity
 from appliance.vault.store import Vault
-from tests.export.sessions import MadeSession, make_session, new_vault
+from tests.support.sessions import MadeSession, make_session, new_vault
 
 
 class SteppingClock:

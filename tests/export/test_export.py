@@ -152,7 +152,7 @@ def test_same_manifest_again_is_accepted(recorded, tmp_path):
 
 def test_nothing_to_export_still_finishes_safely(tmp_path):
     from tests.export.conftest import SteppingClock
-    from tests.export.sessions import new_vault
+    from tests.support.sessions import new_vault
 
     vault, _ = new_vault(tmp_path / "data", SteppingClock())
     stick = tmp_path / "STICK"

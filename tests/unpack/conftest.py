@@ -12,7 +12,7 @@ from appliance.export.exporter import Exporter
 from appliance.export.stick import FolderStick
 from appliance.vault.age import X25519Identity
 from tests.export.conftest import SteppingClock
-from tests.export.sessions import MadeSession, make_session, new_vault
+from tests.support.sessions import MadeSession, make_session, new_vault
 
 
 @dataclass

@@ -233,7 +233,7 @@ def test_a_session_for_another_key_is_named_and_the_others_unpacked(exported, tm
     from appliance.export.exporter import Exporter
     from appliance.export.stick import FolderStick
     from tests.export.conftest import SteppingClock
-    from tests.export.sessions import make_session, new_vault
+    from tests.support.sessions import make_session, new_vault
 
     stick = exported.copy_to(tmp_path / "stick")
     other_vault, _ = new_vault(tmp_path / "other", SteppingClock(1_800_000_000.0))
