@@ -9,8 +9,9 @@ import pytest
 
 from appliance.controls.button import ButtonControl
 from appliance.controls.virtual_button import VirtualButton
+from tests.support.gpio import FAST_GPIO
+from tests.support.waiting import wait_until
 
-from .conftest import FAST_GPIO, wait_until
 from .fake_controller import NotRecording
 
 

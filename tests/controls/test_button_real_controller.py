@@ -8,8 +8,9 @@ import pytest
 
 from appliance.controls.button import ButtonControl
 from appliance.controls.pins import make_pin_factory
+from tests.support.gpio import FAST_GPIO
+from tests.support.waiting import wait_until
 
-from .conftest import FAST_GPIO, wait_until
 from .real_appliance import start_real_appliance
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 
@@ -12,19 +11,10 @@ from appliance.panel.app import create_app
 from appliance.panel.device_clock import SimulatedDeviceClock
 from appliance.panel.health import SimulatedHealth
 from appliance.panel.pin_store import PinStore, panel_files
+from appliance.sources import VirtualClock
 from tests.controls.fake_controller import FakeController
 
 PIN = "246810"
-
-
-class ManualClock:
-    """Stands in for time.monotonic in the login limiter, so lockouts need no waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -52,20 +42,14 @@ def audit_events():
 
 
 @pytest.fixture
-def login_clock():
-    return ManualClock()
+def login_clock() -> VirtualClock:
+    """The login limiter's time moves only when the test advances it: no waiting out a lockout."""
+    return VirtualClock(1000.0)
 
 
 @pytest.fixture
 def device_clock():
     return SimulatedDeviceClock(trusted=False)
-
-
-@pytest.fixture
-def stop_event():
-    event = threading.Event()
-    yield event
-    event.set()
 
 
 @pytest.fixture
@@ -78,7 +62,7 @@ def make_app(data_dir, controller, pin_store, audit_events, login_clock, device_
             device_clock=device_clock,
             health=SimulatedHealth(temperature_c=51.0, throttled=0x50000),
             stop_event=stop_event,
-            login_clock=login_clock,
+            login_clock=login_clock.now,
         )
         kwargs.update(overrides)
         return create_app(config or Config(data_dir=str(data_dir)), controller, **kwargs)

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from appliance.panel.streams import jpeg_size
-from tests.controls.conftest import wait_until
 from tests.controls.real_appliance import start_real_appliance
+from tests.support.waiting import wait_until
 
 from .conftest import log_in
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from .vaults import EnrolledVault, make_enrolled_vault
@@ -11,3 +13,11 @@ from .vaults import EnrolledVault, make_enrolled_vault
 def enrolled_vault(tmp_path) -> EnrolledVault:
     """A vault in the test's own data dir with a new practitioner key enrolled."""
     return make_enrolled_vault(tmp_path / "data")
+
+
+@pytest.fixture
+def stop_event():
+    """The event a background thread loops on; set at the end so no thread outlives its test."""
+    event = threading.Event()
+    yield event
+    event.set()
