@@ -12,9 +12,8 @@ import pytest
 from appliance.controls.button import ButtonControl
 from appliance.controls.pins import make_pin_factory
 from tests.support.gpio import FAST_GPIO, ButtonClock
+from tests.support.real_appliance import start_real_appliance
 from tests.support.waiting import wait_until
-
-from .real_appliance import start_real_appliance
 
 
 @pytest.fixture
@@ -66,10 +65,12 @@ def test_press_mark_hold_records_a_session_with_the_mark_at_the_press(
     button.pin.drive_high()
     status = appliance.controller.status()
     started = clock.now() - status["elapsed"]
+    # Media time counts from the first frame, which a loaded machine delivers late; a mark
+    # stamped at the release tells the press from the release whatever that delay was.
+    at_release = appliance.controller.mark(at=pressed + 0.2)
     (mark,) = status["marks"]
-    # Media time counts from the first frame, captured within a frame or two of the start.
-    assert mark["media_time"] == pytest.approx(pressed - started, abs=0.25)
-    assert mark["media_time"] < pressed + 0.2 - started - 0.15
+    assert at_release["media_time"] - mark["media_time"] == pytest.approx(0.2, abs=1e-3)
+    assert 0 < mark["media_time"] <= pressed - started + 1e-3
     button_clock.catch_up_with(clock)
     button.pin.drive_low()
     try:
@@ -80,7 +81,7 @@ def test_press_mark_hold_records_a_session_with_the_mark_at_the_press(
     assert appliance.controller.wait_idle(10)
     (info,) = appliance.parts.vault.list_sessions()
     assert info.state == "complete"
-    assert info.mark_count == 1
+    assert info.mark_count == 2
     assert button.shutdowns == []
 
 

@@ -18,8 +18,8 @@ from appliance.controls.virtual_button import VirtualButton
 from appliance.panel.app import create_app
 from appliance.panel.pin_store import PinStore, panel_files
 from appliance.panel.server import serve_panel
-from tests.controls.real_appliance import RealAppliance, start_real_appliance
 from tests.support.gpio import FAST_GPIO, ButtonClock
+from tests.support.real_appliance import RealAppliance, start_real_appliance
 from tests.tooling import require_tool
 
 from .conftest import PIN

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from appliance.sources import ClockError, MonotonicClock, VirtualClock
+from tests.support.waiting import wait_until
 
 
 def test_virtual_clock_runs_callbacks_in_time_order_with_ties_in_schedule_order():
@@ -120,7 +121,6 @@ def test_a_failing_callback_stops_the_ticker_and_keeps_the_cause():
         raise OSError("sink gone")
 
     ticker = clock.pace(lambda n: clock.now(), fail)
-    time.sleep(0.1)
-    assert not ticker.running
+    assert wait_until(lambda: not ticker.running)
     assert isinstance(ticker.error, OSError)
     ticker.cancel()
