@@ -29,7 +29,7 @@ from appliance.config import GpioConfig
 from appliance.controls.button import ButtonControl
 from appliance.controls.leds import LedDriver, StatusLights
 from appliance.controls.pins import make_pin_factory
-from tests.controls.real_appliance import start_real_appliance
+from tests.support.real_appliance import start_real_appliance
 
 GPIO = GpioConfig(stop_hold_seconds=3.0, shutdown_hold_seconds=5.0)
 

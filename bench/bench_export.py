@@ -31,15 +31,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from appliance.export.exporter import Exporter
 from appliance.export.stick import FolderStick
-from tests.export.conftest import SteppingClock
-from tests.export.sessions import new_vault
+from tests.support.clocks import MinutePerReadClock
+from tests.support.vaults import make_enrolled_vault
 
 PART_BYTES = 32 * 1024 * 1024
 BLOCK = 1024 * 1024
 
 
 def fill_vault(data_dir: Path, total_mib: int, sessions: int):
-    vault, _ = new_vault(data_dir, SteppingClock())
+    vault, _ = make_enrolled_vault(data_dir, wall_clock=MinutePerReadClock())
     per_session = total_mib * 1024 * 1024 // sessions
     random_block = os.urandom(BLOCK)
     for _ in range(sessions):

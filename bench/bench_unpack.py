@@ -36,14 +36,15 @@ from appliance.export.exporter import Exporter
 from appliance.export.manifest import EXPORT_DIR_NAME
 from appliance.export.stick import FolderStick
 from appliance.unpack.cli import main as unpack_main
-from tests.export.conftest import SteppingClock
-from tests.export.sessions import make_fmp4, new_vault, write_part
+from tests.support.clocks import MinutePerReadClock
+from tests.support.sessions import make_fmp4, write_part
+from tests.support.vaults import make_enrolled_vault
 
 SIZE, FPS, BITRATE = (640, 360), 30, 6_000_000
 
 
 def record_session(data_dir: Path, parts: int, part_seconds: float, clips: int):
-    vault, identity = new_vault(data_dir, SteppingClock())
+    vault, identity = make_enrolled_vault(data_dir, wall_clock=MinutePerReadClock())
     session = vault.create_session({"case_code": "BENCH", "wall_clock_start": 1.7e9})
     for number in range(1, clips + 1):
         session.write_mark(number, {"number": number, "media_time": 5.0 + 10 * number,

@@ -1,10 +1,13 @@
-"""Fixtures shared by the whole suite. Areas keep their own fixtures in their folders."""
+"""Fixtures shared by the whole suite. Areas keep their own fixtures in their folders;
+what several areas share lives in tests/support."""
 
 from __future__ import annotations
 
 import pytest
 
 from appliance.config import Config
+
+pytest_plugins = ["tests.support.fixtures"]
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import pytest
 from appliance.config import GpioConfig
 from appliance.controls.leds import LedDriver, StatusLights
 from appliance.events import Event
-
-from .conftest import wait_until
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture

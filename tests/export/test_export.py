@@ -150,11 +150,8 @@ def test_same_manifest_again_is_accepted(recorded, tmp_path):
     assert recorded.complete.id in result.exported
 
 
-def test_nothing_to_export_still_finishes_safely(tmp_path):
-    from tests.export.conftest import SteppingClock
-    from tests.export.sessions import new_vault
-
-    vault, _ = new_vault(tmp_path / "data", SteppingClock())
+def test_nothing_to_export_still_finishes_safely(enrolled_vault, tmp_path):
+    vault = enrolled_vault.vault
     stick = tmp_path / "STICK"
     stick.mkdir()
     result = Exporter(vault, device_name="vig").export(FolderStick(stick))

@@ -11,8 +11,8 @@ from appliance.assembly import build_parts
 from appliance.config import Config, RecordingConfig, StorageConfig
 from appliance.controller import Controller
 from appliance.sources import SyntheticCamera, SyntheticMicrophone, VirtualClock
-from appliance.vault.age import X25519Identity
 from appliance.vault.store import Vault
+from tests.support.vaults import PractitionerKey, make_enrolled_vault
 
 MIB = 1024**2
 
@@ -37,7 +37,7 @@ class Rig:
     controller: Controller
     camera: SyntheticCamera
     microphone: SyntheticMicrophone
-    identity: X25519Identity
+    identity: PractitionerKey | None  # None when made with enrol=False
     data_dir: Path
     stick_finder: Any
 
@@ -82,11 +82,12 @@ def make_rig(
         storage=StorageConfig(reserve_bytes=64 * MIB),
     )
     clock = VirtualClock(start_time)
-    kwargs = {} if fs is None else {"fs": fs}
-    vault = Vault(data_dir, config.storage, config.recording, **kwargs)
-    identity = X25519Identity.generate()
     if enrol:
-        vault.add_recipient(str(identity.recipient), comment="test practitioner")
+        vault, identity = make_enrolled_vault(
+            data_dir, storage=config.storage, recording=config.recording, fs=fs
+        )
+    else:
+        vault, identity = Vault(data_dir, config.storage, config.recording, fs=fs), None
     camera = SyntheticCamera(clock, width, height, fps, bitrate)
     microphone = SyntheticMicrophone(clock, skew_ppm=skew_ppm)
     parts = build_parts(

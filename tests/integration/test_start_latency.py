@@ -7,8 +7,8 @@ import time
 from appliance.assembly import build_parts
 from appliance.config import Config, RecordingConfig, StorageConfig
 from appliance.sources import MonotonicClock, SyntheticCamera, SyntheticMicrophone
-from appliance.vault.age import X25519Identity
 from appliance.vault.store import Vault
+from tests.support.vaults import make_enrolled_vault
 
 from .media import analyse, decrypt
 
@@ -32,9 +32,10 @@ def test_the_first_recorded_frame_is_captured_within_150_ms_of_start(tmp_path):
         storage=StorageConfig(reserve_bytes=1024**2),
     )
     clock = MonotonicClock()
-    vault = SlowCardVault(tmp_path / "data", config.storage, config.recording)
-    identity = X25519Identity.generate()
-    vault.add_recipient(str(identity.recipient))
+    vault, identity = make_enrolled_vault(
+        tmp_path / "data", storage=config.storage, recording=config.recording,
+        vault_type=SlowCardVault,
+    )
     sources = (SyntheticCamera(clock, 640, 360, 30, 1_000_000), SyntheticMicrophone(clock))
     parts = build_parts(
         config,

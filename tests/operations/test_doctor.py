@@ -13,8 +13,8 @@ from appliance.config import Config, GpioConfig
 from appliance.operations import doctor
 from appliance.sources import SyntheticMicrophone, VirtualClock
 from appliance.sources.errors import SourceStateError
-from appliance.vault.age import X25519Identity
 from appliance.vault.store import Vault
+from tests.support.vaults import make_enrolled_vault
 
 MOUNTINFO = (
     "22 1 179:2 / / rw,noatime shared:1 - ext4 /dev/mmcblk0p2 rw\n"
@@ -32,9 +32,7 @@ def fake_tool(tmp_path, name, output, status=0):
 @pytest.fixture
 def setup(tmp_path):
     data = tmp_path / "data"
-    Vault(data, Config().storage, Config().recording).add_recipient(
-        str(X25519Identity.generate().recipient), "practitioner"
-    )
+    make_enrolled_vault(data, storage=Config().storage)
     proc = tmp_path / "proc"
     proc.mkdir()
     (proc / "mountinfo").write_text(MOUNTINFO)

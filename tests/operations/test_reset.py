@@ -17,10 +17,10 @@ from appliance.panel.login_sessions import LoginSessions
 from appliance.panel.pin_store import PinStore, load_or_create_secret, panel_files
 from appliance.panel.remembered_devices import RememberedDevices
 from appliance.panel.uptime import Uptime
-from appliance.vault.age import X25519Identity
 from appliance.vault.audit import line_hash
 from appliance.vault.filesystem import OsFileSystem
 from appliance.vault.store import Vault
+from tests.support.vaults import make_enrolled_vault
 
 
 class WatchedFileSystem(OsFileSystem):
@@ -45,9 +45,7 @@ class WatchedFileSystem(OsFileSystem):
 
 
 def make_device(data_dir, fs=None):
-    vault = Vault(data_dir, StorageConfig(reserve_bytes=0, start_headroom_minutes=0),
-                  RecordingConfig(), fs=fs)
-    vault.add_recipient(str(X25519Identity.generate().recipient), "practitioner")
+    vault, _ = make_enrolled_vault(data_dir, fs=fs)
     pin_path, secret_path = panel_files(data_dir)
     PinStore(pin_path).set("246810")
     load_or_create_secret(secret_path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 
@@ -30,6 +29,9 @@ class ManualClock:
 
     def boot_id(self) -> str:
         return self.boot
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
     def reboot(self, uptime_s: float = 30.0) -> None:
         self.boot = f"{self.boot}+"
@@ -61,20 +63,14 @@ def audit_events():
 
 
 @pytest.fixture
-def login_clock():
+def login_clock() -> ManualClock:
+    """The login's time moves only when the test advances it: no waiting out a lockout."""
     return ManualClock()
 
 
 @pytest.fixture
 def device_clock():
     return SimulatedDeviceClock(trusted=False)
-
-
-@pytest.fixture
-def stop_event():
-    event = threading.Event()
-    yield event
-    event.set()
 
 
 @pytest.fixture

@@ -70,20 +70,20 @@ def test_five_failures_a_minute_lock_the_address_out_with_growing_lockouts(
     # Another phone is not locked out.
     other = app.test_client()
     assert log_in(other, environ_base={"REMOTE_ADDR": "10.42.0.7"}).status_code == 302
-    login_clock.now += 61
+    login_clock.advance(61)
     for _ in range(5):
         log_in(client, pin="000000")
     assert audit_events[-1][1]["lockout_s"] == 120.0
-    login_clock.now += 119
+    login_clock.advance(119)
     assert log_in(client).status_code == 429
-    login_clock.now += 2
+    login_clock.advance(2)
     assert log_in(client).status_code == 302
 
 
 def test_failures_spread_over_more_than_a_minute_do_not_lock(client, login_clock):
     for _ in range(8):
         assert log_in(client, pin="000000").status_code == 401
-        login_clock.now += 20
+        login_clock.advance(20)
     assert log_in(client).status_code == 302
 
 

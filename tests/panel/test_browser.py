@@ -7,6 +7,7 @@ see the session in the list, delete it. Screenshots of each step go to test-arte
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,8 @@ from appliance.controls.virtual_button import VirtualButton
 from appliance.panel.app import create_app
 from appliance.panel.pin_store import PinStore, panel_files
 from appliance.panel.server import serve_panel
-from tests.controls.conftest import FAST_GPIO
-from tests.controls.real_appliance import start_real_appliance
+from tests.support.gpio import FAST_GPIO, ButtonClock
+from tests.support.real_appliance import RealAppliance, start_real_appliance
 from tests.tooling import require_tool
 
 from .conftest import PIN
@@ -46,6 +47,35 @@ PREVIEW_HASH = """() => {
 }"""
 
 
+class PressReportingButton(VirtualButton):
+    """The virtual button, telling the test when a press from the page has reached the pin
+    (gpiozero runs the button's `when_pressed` before `drive_low` returns)."""
+
+    def __init__(self, pin) -> None:
+        super().__init__(pin)
+        self.pressed = threading.Event()
+
+    def press(self) -> None:
+        super().press()
+        self.pressed.set()
+
+
+@dataclass
+class Served:
+    appliance: RealAppliance
+    base: str
+    #: Only with the virtual button: the time its holds are measured on. It stands still
+    #: unless the test moves it, so a press lasts what the test says, however long the
+    #: page's HTTP round trips take on a loaded machine.
+    button_clock: ButtonClock | None = None
+    virtual_button: PressReportingButton | None = None
+
+    def catch_up_button_clock(self) -> None:
+        """Bring the button's clock to the appliance's, so a press is stamped on its timeline."""
+        assert self.button_clock is not None
+        self.button_clock.catch_up_with(self.appliance.parts.clock)
+
+
 @pytest.fixture(params=[False], ids=["pi"])
 def served(request, tmp_path):
     simulate = request.param
@@ -55,25 +85,27 @@ def served(request, tmp_path):
     store = PinStore(pin_path)
     store.set(PIN)
     stop = threading.Event()
-    button = None
+    button = button_clock = virtual_button = None
     if simulate:
+        button_clock = ButtonClock(appliance.parts.clock.now())
         button = ButtonControl(
             appliance.controller,
             FAST_GPIO,
             make_pin_factory(simulate=True),
-            clock=appliance.parts.clock,
+            clock=button_clock,
             shutdown=stop.set,
         )
+        virtual_button = PressReportingButton(button.pin)
     app = create_app(
         appliance.parts.config,
         appliance.controller,
         pin_store=store,
         secret_path=secret_path,
         stop_event=stop,
-        virtual_button=VirtualButton(button.pin) if button else None,
+        virtual_button=virtual_button,
     )
     server = serve_panel(app, "127.0.0.1", 0, stop, threads=12)
-    yield appliance, f"http://127.0.0.1:{server.port}"
+    yield Served(appliance, f"http://127.0.0.1:{server.port}", button_clock, virtual_button)
     stop.set()
     server.join(10)
     if button is not None:
@@ -98,7 +130,7 @@ def shot(page, name: str) -> None:
 
 
 def test_a_whole_session_from_the_phone(served, browser):
-    appliance, base = served
+    appliance, base = served.appliance, served.base
     page = browser.new_page(viewport={"width": 390, "height": 844})
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -168,7 +200,7 @@ def test_a_whole_session_from_the_phone(served, browser):
 
 
 def test_fits_a_360_px_phone_with_big_touch_targets(served, browser):
-    _, base = served
+    base = served.base
     page = browser.new_page(viewport={"width": 360, "height": 740})
     page.goto(base + "/login")
     page.fill("#pin", PIN)
@@ -183,7 +215,9 @@ def test_fits_a_360_px_phone_with_big_touch_targets(served, browser):
 
 @pytest.mark.parametrize("served", [True], ids=["simulated"], indirect=True)
 def test_virtual_button_presses_and_holds_like_the_real_one(served, browser):
-    appliance, base = served
+    """Press to start, press to mark, hold to stop: the holds are measured on the button's
+    clock, which moves only when the test holds the button down on purpose."""
+    appliance, base = served.appliance, served.base
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(base + "/login")
     page.fill("#pin", PIN)
@@ -191,13 +225,19 @@ def test_virtual_button_presses_and_holds_like_the_real_one(served, browser):
     page.wait_for_url(base + "/")
     button = page.locator("#virtual-button")
     button.hover()
+    served.catch_up_button_clock()
     page.mouse.down()
     page.mouse.up()
     page.wait_for_function("() => document.getElementById('state').textContent === 'recording'")
+    served.catch_up_button_clock()
     page.mouse.down()
     page.mouse.up()
     page.wait_for_function("() => document.getElementById('mark-count').textContent === '1'")
+    served.catch_up_button_clock()
+    served.virtual_button.pressed.clear()
     page.mouse.down()
+    assert served.virtual_button.pressed.wait(10), "the press never reached the pin"
+    served.button_clock.advance(FAST_GPIO.stop_hold_seconds + 0.01)
     page.wait_for_function("() => document.getElementById('state').textContent !== 'recording'")
     page.mouse.up()
     shot(page, "09-virtual-button")

@@ -12,7 +12,8 @@ from appliance.config import Config
 from appliance.panel.pin_store import PinStore, panel_files
 from appliance.runtime import Runtime
 from appliance.sd_notify import SystemdNotifier
-from tests.controls.conftest import FAST_GPIO, wait_until
+from tests.support.gpio import FAST_GPIO
+from tests.support.waiting import wait_until
 
 from .conftest import PIN
 

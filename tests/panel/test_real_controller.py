@@ -8,8 +8,8 @@ import time
 import pytest
 
 from appliance.panel.streams import jpeg_size
-from tests.controls.conftest import wait_until
-from tests.controls.real_appliance import start_real_appliance
+from tests.support.real_appliance import start_real_appliance
+from tests.support.waiting import wait_until
 
 from .conftest import log_in
 
@@ -35,7 +35,6 @@ def test_start_mark_stop_list_delete(user, appliance):
     response = user.post("/api/start", json={"case_code": "K-17"})
     assert response.status_code == 200, response.get_json()
     session_id = response.get_json()["result"]
-    time.sleep(0.5)
     response = user.post("/api/mark", json={"tag": "receiving-initiatives", "note": "eye contact"})
     assert response.status_code == 200
     assert response.get_json()["result"]["number"] == 1

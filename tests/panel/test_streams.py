@@ -13,6 +13,7 @@ from appliance.config import Config, PanelConfig
 from appliance.panel.server import serve_panel
 from appliance.panel.streams import jpeg_size
 from tests.controls.fake_controller import FakeController
+from tests.support.waiting import wait_until
 
 from .conftest import LoggedIn
 
@@ -104,15 +105,13 @@ def test_a_third_preview_viewer_is_refused_until_one_leaves(server, controller):
     assert b"already open on 2 phones" in third.read()
     close((third_connection, third))
     close(first)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+
+    def a_viewer_is_let_in() -> bool:
         connection, response = open_stream(server, "/api/preview.mjpeg")
-        status = response.status
         connection.close()
-        if status == 200:
-            break
-        time.sleep(0.2)
-    assert status == 200
+        return response.status == 200
+
+    assert wait_until(a_viewer_is_let_in, timeout=5, interval=0.2)
     close(second)
 
 

@@ -7,11 +7,12 @@ import io
 
 import pytest
 
-from appliance.config import RecordingConfig, StorageConfig
 from appliance.recording.recorder import Recorder
 from appliance.sources.types import EncodedFrame
-from appliance.vault import LossyFileSystem, Vault
-from appliance.vault.age import X25519Identity, salvage
+from appliance.vault import LossyFileSystem
+from appliance.vault.age import salvage
+from tests.support.clocks import WALL_START
+from tests.support.vaults import make_enrolled_vault
 
 from .media import decode, top_level_boxes
 from .recording_run import small_config
@@ -22,11 +23,10 @@ GIB = 1024**3
 
 @pytest.mark.parametrize("cut_after", [3.05, 5.55, 7.95])
 def test_what_survives_a_power_cut_plays_up_to_two_seconds_before_it(tmp_path, cut_after):
-    identity = X25519Identity.generate()
     disk = LossyFileSystem(tmp_path / "disk", free_bytes=64 * GIB)
-    vault = Vault(disk.root / "data", StorageConfig(), RecordingConfig(), fs=disk,
-                  wall_clock=lambda: 1_764_000_000.0)
-    vault.add_recipient(str(identity.recipient))
+    vault, identity = make_enrolled_vault(
+        disk.root / "data", fs=disk, wall_clock=lambda: WALL_START
+    )
     session = vault.create_session({"case_code": "C-cut"})
     recorder = Recorder(session, small_config(), threaded=False)
     scene = Scene(seconds=10)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from appliance.config import RecordingConfig, StorageConfig
+from appliance.config import RecordingConfig
 from appliance.recording.recorder import Recorder
 from appliance.sources import SyntheticCamera, SyntheticMicrophone, VirtualClock, decode_strip
-from appliance.vault import LossyFileSystem, Vault
-from appliance.vault.age import X25519Identity, decrypt_file
+from appliance.vault import LossyFileSystem
+from appliance.vault.age import decrypt_file
+from tests.support.clocks import WALL_START
+from tests.support.vaults import make_enrolled_vault
 
 from .media import beep_onsets, decode_frames_with
 
@@ -21,13 +23,12 @@ START = 100.0
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     root = tmp_path_factory.mktemp("vault")
-    identity = X25519Identity.generate()
     config = RecordingConfig(width=320, height=240, fps=10, bitrate=400_000,
                              part_max_seconds=20.0, pre_roll=4.0, post_roll=3.0)
     disk = LossyFileSystem(root / "disk", free_bytes=64 * GIB)
-    vault = Vault(disk.root / "data", StorageConfig(), config, fs=disk,
-                  wall_clock=lambda: 1_764_000_000.0)
-    vault.add_recipient(str(identity.recipient))
+    vault, identity = make_enrolled_vault(
+        disk.root / "data", recording=config, fs=disk, wall_clock=lambda: WALL_START
+    )
     session = vault.create_session({"case_code": "C-sources"})
     clock = VirtualClock(START)
     camera = SyntheticCamera(clock, 320, 240, 10, 400_000)

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from appliance.sources import ClockError, MonotonicClock, VirtualClock
+from tests.support.waiting import wait_until
 
 
 def test_virtual_clock_runs_callbacks_in_time_order_with_ties_in_schedule_order():
@@ -81,6 +82,8 @@ def test_virtual_clock_is_deterministic():
 
 
 def test_monotonic_pace_ticks_at_due_times_on_its_own_thread():
+    """As many ticks as were due while it ran (the time is measured: a loaded machine
+    oversleeps), a few at most still late, none early."""
     clock = MonotonicClock()
     start = clock.now() + 0.05
     ticks = []
@@ -89,9 +92,11 @@ def test_monotonic_pace_ticks_at_due_times_on_its_own_thread():
         lambda n, due: ticks.append((n, due, clock.now(), threading.current_thread())),
     )
     time.sleep(0.3)
+    cancelling = clock.now()
     ticker.cancel()
+    cancelled = clock.now()
     assert not ticker.running
-    assert 8 <= len(ticks) <= 13
+    assert (cancelling - start) / 0.02 + 1 - 5 <= len(ticks) <= (cancelled - start) / 0.02 + 1
     assert [n for n, *_ in ticks] == list(range(len(ticks)))
     assert all(now >= due for _, due, now, _ in ticks)
     assert all(thread is not threading.current_thread() for *_, thread in ticks)
@@ -120,7 +125,6 @@ def test_a_failing_callback_stops_the_ticker_and_keeps_the_cause():
         raise OSError("sink gone")
 
     ticker = clock.pace(lambda n: clock.now(), fail)
-    time.sleep(0.1)
-    assert not ticker.running
+    assert wait_until(lambda: not ticker.running)
     assert isinstance(ticker.error, OSError)
     ticker.cancel()

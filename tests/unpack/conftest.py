@@ -10,16 +10,15 @@ import pytest
 
 from appliance.export.exporter import Exporter
 from appliance.export.stick import FolderStick
-from appliance.vault.age import X25519Identity
-from tests.export.conftest import SteppingClock
-from tests.export.sessions import MadeSession, make_session, new_vault
+from tests.support.sessions import MadeSession, record_complete_and_interrupted
+from tests.support.vaults import PractitionerKey
 
 
 @dataclass
 class ExportedStick:
     root: Path
     key: Path
-    identity: X25519Identity
+    identity: PractitionerKey
     complete: MadeSession
     interrupted: MadeSession
 
@@ -31,14 +30,12 @@ class ExportedStick:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> ExportedStick:
     base = tmp_path_factory.mktemp("exported")
-    vault, identity = new_vault(base / "data", SteppingClock())
-    complete = make_session(vault, part_seconds=(3.0, 2.0), mark_times=(1.2, 3.5))
-    interrupted = make_session(vault, part_seconds=(2.0, 5.0), mark_times=(0.5,),
-                               interrupted=True, wall_start=1_764_003_600.0)
+    recorded = record_complete_and_interrupted(base / "data")
     stick = base / "STICK"
     stick.mkdir()
-    result = Exporter(vault, device_name="vig").export(FolderStick(stick))
+    result = Exporter(recorded.vault, device_name="vig").export(FolderStick(stick))
     assert result.ok
     key = base / "key.txt"
+    identity = recorded.identity
     key.write_text(f"# created: test\n# public key: {identity.recipient}\n{identity}\n")
-    return ExportedStick(stick, key, identity, complete, interrupted)
+    return ExportedStick(stick, key, identity, recorded.complete, recorded.interrupted)

@@ -238,11 +238,14 @@ def test_contact_sheet_tiles_are_labelled_and_missing_pictures_grey():
 def test_a_session_for_another_key_is_named_and_the_others_unpacked(exported, tmp_path):
     from appliance.export.exporter import Exporter
     from appliance.export.stick import FolderStick
-    from tests.export.conftest import SteppingClock
-    from tests.export.sessions import make_session, new_vault
+    from tests.support.clocks import MinutePerReadClock
+    from tests.support.sessions import make_session
+    from tests.support.vaults import make_enrolled_vault
 
     stick = exported.copy_to(tmp_path / "stick")
-    other_vault, _ = new_vault(tmp_path / "other", SteppingClock(1_800_000_000.0))
+    other_vault, _ = make_enrolled_vault(
+        tmp_path / "other", wall_clock=MinutePerReadClock(1_800_000_000.0)
+    )
     foreign = make_session(other_vault, part_seconds=(1.0,), mark_times=())
     Exporter(other_vault, device_name="other").export(FolderStick(stick))
 

@@ -5,20 +5,13 @@ from __future__ import annotations
 import pytest
 
 from appliance.config import RecordingConfig, StorageConfig
+from appliance.sources import VirtualClock
 from appliance.vault import LossyFileSystem, Vault
 from appliance.vault.age import X25519Identity
+from tests.support.clocks import WALL_START
+from tests.support.vaults import make_enrolled_vault
 
 GIB = 1024**3
-
-
-class SteppingClock:
-    """A wall clock that moves only when told, so durations are exact."""
-
-    def __init__(self, start: float = 1_764_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -27,8 +20,9 @@ def identity() -> X25519Identity:
 
 
 @pytest.fixture
-def clock() -> SteppingClock:
-    return SteppingClock()
+def clock() -> VirtualClock:
+    """The vault's wall clock moves only when the test advances it, so durations are exact."""
+    return VirtualClock(WALL_START)
 
 
 @pytest.fixture
@@ -38,20 +32,38 @@ def disk(tmp_path) -> LossyFileSystem:
 
 @pytest.fixture
 def make_vault(disk, clock):
+    """A vault on the lossy disk with no recipient enrolled."""
+
     def make(storage: StorageConfig | None = None, recording: RecordingConfig | None = None):
         return Vault(
             disk.root / "data",
             storage or StorageConfig(),
             recording or RecordingConfig(),
             fs=disk,
-            wall_clock=clock,
+            wall_clock=clock.now,
         )
 
     return make
 
 
 @pytest.fixture
-def vault(make_vault, identity) -> Vault:
-    vault = make_vault()
-    vault.add_recipient(str(identity.recipient), comment="practitioner laptop")
-    return vault
+def make_enrolled(disk, clock, identity):
+    """A vault on the lossy disk with `identity` enrolled."""
+
+    def make(storage: StorageConfig | None = None, recording: RecordingConfig | None = None):
+        return make_enrolled_vault(
+            disk.root / "data",
+            storage=storage or StorageConfig(),
+            recording=recording,
+            fs=disk,
+            wall_clock=clock.now,
+            identity=identity,
+            comment="practitioner laptop",
+        ).vault
+
+    return make
+
+
+@pytest.fixture
+def vault(make_enrolled) -> Vault:
+    return make_enrolled()

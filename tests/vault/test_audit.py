@@ -15,7 +15,7 @@ from appliance.vault.lossy_filesystem import LossyFileSystem
 @pytest.fixture
 def log(tmp_path, clock) -> AuditLog:
     fs = LossyFileSystem(tmp_path)
-    log = AuditLog(tmp_path / "audit.log", fs, clock)
+    log = AuditLog(tmp_path / "audit.log", fs, clock.now)
     for number in range(1, 6):
         log.append("session_started", session=f"20251125-12000{number}-abcd")
     return log
@@ -79,7 +79,7 @@ def test_nested_values_are_refused(log):
 
 def test_an_entry_torn_by_a_power_cut_is_discarded_and_the_chain_goes_on(tmp_path, clock):
     fs = LossyFileSystem(tmp_path)
-    log = AuditLog(tmp_path / "audit.log", fs, clock)
+    log = AuditLog(tmp_path / "audit.log", fs, clock.now)
     log.append("first")
     with fs.open_append(log.path) as file:
         file.write(b'{"seq":2,"event":"tor')
@@ -94,7 +94,7 @@ def test_an_entry_torn_by_a_power_cut_is_discarded_and_the_chain_goes_on(tmp_pat
 
 def test_appends_survive_a_power_cut(tmp_path, clock):
     fs = LossyFileSystem(tmp_path)
-    log = AuditLog(tmp_path / "audit.log", fs, clock)
+    log = AuditLog(tmp_path / "audit.log", fs, clock.now)
     log.append("first")
     log.append("second")
     fs.power_cut()
@@ -103,13 +103,13 @@ def test_appends_survive_a_power_cut(tmp_path, clock):
 
 
 def test_an_absent_log_verifies_as_empty(tmp_path, clock):
-    log = AuditLog(tmp_path / "audit.log", LossyFileSystem(tmp_path), clock)
+    log = AuditLog(tmp_path / "audit.log", LossyFileSystem(tmp_path), clock.now)
     assert log.verify().ok and log.verify().entries == 0
 
 
 def test_start_up_drops_a_torn_entry_so_the_log_verifies_again(tmp_path, clock):
     fs = LossyFileSystem(tmp_path)
-    log = AuditLog(tmp_path / "audit.log", fs, clock)
+    log = AuditLog(tmp_path / "audit.log", fs, clock.now)
     assert not log.discard_torn_entry()
     log.append("first")
     log.path.write_bytes(log.path.read_bytes() + b'{"seq":2,"ev')

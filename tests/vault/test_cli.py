@@ -13,7 +13,7 @@ import time
 import pytest
 
 from appliance.cli import main
-from appliance.config import RecordingConfig, StorageConfig
+from appliance.config import RecordingConfig
 from appliance.vault import Vault
 from appliance.vault.age import (
     AgeReader,
@@ -24,6 +24,7 @@ from appliance.vault.age import (
     encrypt_bytes,
     parse_identity_file,
 )
+from tests.support.vaults import NO_RESERVE, make_enrolled_vault
 from tests.tooling import require_tool
 
 
@@ -42,9 +43,12 @@ def cli(data_dir, capsys):
     return run
 
 
+#: 2025-11-25T12:05:05Z, the start shown in the session list.
+LISTED_START = 1_764_072_305.0
+
+
 def _vault(data_dir) -> Vault:
-    return Vault(data_dir, StorageConfig(reserve_bytes=0, start_headroom_minutes=0),
-                 RecordingConfig(), wall_clock=lambda: 1_764_072_305.0)
+    return Vault(data_dir, NO_RESERVE, RecordingConfig(), wall_clock=lambda: LISTED_START)
 
 
 # --- keys new ----------------------------------------------------------------------------
@@ -207,8 +211,7 @@ def test_the_handler_raises_the_specific_refusal(data_dir):
 
 def test_sessions_list_shows_what_is_stored(cli, data_dir):
     assert cli("sessions", "list")[1] == ""
-    vault = _vault(data_dir)
-    vault.add_recipient(str(X25519Identity.generate().recipient))
+    vault, _ = make_enrolled_vault(data_dir, wall_clock=lambda: LISTED_START)
     session = vault.create_session({"case_code": "C-9"})
     part = session.open_part()
     part.write(b"x" * 5000)

@@ -16,6 +16,8 @@ from appliance.config import RecordingConfig, StorageConfig
 from appliance.vault import LossyFileSystem, PowerCut, Vault
 from appliance.vault.age import CHUNK_SIZE, X25519Identity, salvage
 from appliance.vault.session_files import file_digest
+from tests.support.clocks import WALL_START
+from tests.support.vaults import make_enrolled_vault
 
 GIB = 1024**3
 TRIALS = 50
@@ -48,9 +50,9 @@ def _record(vault: Vault, rng: random.Random, log: dict) -> None:
 
 def _new_vault(root, identity, ext4_like=False) -> tuple[LossyFileSystem, Vault]:
     disk = LossyFileSystem(root, free_bytes=64 * GIB, fsync_persists_entry=ext4_like)
-    vault = Vault(disk.root / "data", StorageConfig(), RecordingConfig(), fs=disk,
-                  wall_clock=lambda: 1_764_000_000.0)
-    vault.add_recipient(str(identity.recipient))
+    vault, _ = make_enrolled_vault(
+        disk.root / "data", fs=disk, wall_clock=lambda: WALL_START, identity=identity
+    )
     return disk, vault
 
 

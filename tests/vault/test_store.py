@@ -39,7 +39,7 @@ def test_a_session_stores_everything_encrypted_and_bookkept(vault, identity, clo
     clip.write(b"clip bytes")
     clip.close()
     session.update_metadata({"summary": {"marks": 1}})
-    clock.now += 125
+    clock.advance(125)
     session.finish("complete")
 
     assert decrypt_file(directory / name, [identity]) == b"media" * 1000
@@ -75,9 +75,8 @@ def test_parts_are_numbered_and_a_synced_part_needs_a_final_filler(vault, identi
     assert plain == b"a" * 1000 + b"\0" * (CHUNK_SIZE - 1000) + b"\0\0\0\x08free"
 
 
-def test_should_rotate_follows_the_configured_limits(make_vault, identity):
-    vault = make_vault(recording=RecordingConfig(part_max_seconds=60, part_max_bytes=10 * MIB))
-    vault.add_recipient(str(identity.recipient))
+def test_should_rotate_follows_the_configured_limits(make_enrolled):
+    vault = make_enrolled(recording=RecordingConfig(part_max_seconds=60, part_max_bytes=10 * MIB))
     session = vault.create_session({})
     assert not session.should_rotate(59.9, 10 * MIB - 1)
     assert session.should_rotate(60, 0)
@@ -110,12 +109,11 @@ def test_start_is_refused_without_a_recipient(make_vault):
 
 
 def test_start_is_refused_without_room_for_the_headroom_beyond_the_reserve(
-    make_vault, identity, disk
+    make_enrolled, disk
 ):
     recording = RecordingConfig(bitrate=6_000_000, audio_bitrate=128_000)
     storage = StorageConfig(reserve_bytes=GIB, start_headroom_minutes=10)
-    vault = make_vault(storage=storage, recording=recording)
-    vault.add_recipient(str(identity.recipient))
+    vault = make_enrolled(storage=storage, recording=recording)
     ten_minutes = int(600 * recording_bytes_per_second(recording, CHUNK_SIZE))
     assert ten_minutes > 600 * 6_128_000 // 8  # sync fillers are counted too
     disk.set_free_bytes(GIB + ten_minutes - MIB)
@@ -126,9 +124,8 @@ def test_start_is_refused_without_room_for_the_headroom_beyond_the_reserve(
     vault.create_session({})
 
 
-def test_start_is_refused_at_the_reserve_even_without_headroom(make_vault, identity, disk):
-    vault = make_vault(storage=StorageConfig(reserve_bytes=MIB, start_headroom_minutes=0))
-    vault.add_recipient(str(identity.recipient))
+def test_start_is_refused_at_the_reserve_even_without_headroom(make_enrolled, disk):
+    vault = make_enrolled(storage=StorageConfig(reserve_bytes=MIB, start_headroom_minutes=0))
     disk.set_free_bytes(MIB)
     with pytest.raises(NotEnoughSpace):
         vault.check_can_start()
@@ -148,9 +145,8 @@ def test_free_space_reports_bytes_and_minutes_after_the_reserve(make_vault, disk
     assert vault.free_space().minutes == 0
 
 
-def test_a_running_session_sees_the_reserve_coming(make_vault, identity, disk):
-    vault = make_vault(storage=StorageConfig(reserve_bytes=MIB, start_headroom_minutes=0))
-    vault.add_recipient(str(identity.recipient))
+def test_a_running_session_sees_the_reserve_coming(make_enrolled, disk):
+    vault = make_enrolled(storage=StorageConfig(reserve_bytes=MIB, start_headroom_minutes=0))
     disk.set_free_bytes(MIB + 300_000)
     session = vault.create_session({})
     part = session.open_part()
@@ -219,7 +215,7 @@ def test_recover_turns_a_recording_session_into_an_interrupted_one(
     part = session.open_part()
     part.write(b"y" * 3000)
     part.sync(b"\0" * (CHUNK_SIZE - 3000))
-    clock.now += 42
+    clock.advance(42)
     disk.power_cut()
 
     rebooted = make_vault()
@@ -289,10 +285,9 @@ def test_recover_rebuilds_an_unreadable_state_file_from_the_files(vault, make_va
 
 
 def test_a_full_card_is_reported_as_such_and_loses_nothing_synced(
-    make_vault, identity, disk
+    make_enrolled, make_vault, identity, disk
 ):
-    vault = make_vault(storage=StorageConfig(reserve_bytes=0, start_headroom_minutes=0))
-    vault.add_recipient(str(identity.recipient))
+    vault = make_enrolled(storage=StorageConfig(reserve_bytes=0, start_headroom_minutes=0))
     disk.set_free_bytes(400_000)
     session = vault.create_session({})
     session.write_mark(1, {"n": 1})

@@ -11,8 +11,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.export.conftest import SteppingClock
-from tests.export.sessions import make_fmp4, new_vault, write_part
+from tests.support.clocks import MinutePerReadClock
+from tests.support.sessions import make_fmp4, write_part
+from tests.support.vaults import make_enrolled_vault
 from tests.tooling import require_tool
 
 LOOP_SECONDS = 10.0
@@ -35,7 +36,7 @@ def export_big_session(base: Path, total_bytes: int) -> tuple[Path, Path, float]
         check=True, timeout=600,
     )
     loop.unlink()
-    vault, identity = new_vault(base / "data", SteppingClock())
+    vault, identity = make_enrolled_vault(base / "data", wall_clock=MinutePerReadClock())
     session = vault.create_session({"case_code": "BIG-1", "wall_clock_start": 1.7e9})
     duration = repeats * LOOP_SECONDS
     write_part(session.open_part(), big.read_bytes(), sync_every=1)

@@ -60,12 +60,12 @@ def test_a_hybrid_secret_key_given_as_a_recipient_is_refused():
 
 
 def test_the_vault_records_for_a_hybrid_recipient(tmp_path):
-    from appliance.config import RecordingConfig, StorageConfig
-    from appliance.vault.store import Vault
+    from tests.support.vaults import make_enrolled_vault
 
     identity = MLKEM768X25519Identity.generate()
-    vault = Vault(tmp_path / "data", StorageConfig(reserve_bytes=0), RecordingConfig())
-    vault.add_recipient(str(identity.recipient), comment="practitioner, post-quantum")
+    vault, _ = make_enrolled_vault(
+        tmp_path / "data", identity=identity, comment="practitioner, post-quantum"
+    )
     session = vault.create_session({"case_code": "PQ-1"})
     session.write_mark(1, {"number": 1, "tag": "guiding"})
     session.finish("complete")

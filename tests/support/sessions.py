@@ -13,14 +13,17 @@ import io
 import struct
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import numpy as np
 
-from appliance.config import RecordingConfig, StorageConfig
 from appliance.tags import MARK_TAGS
-from appliance.vault.age import CHUNK_SIZE, X25519Identity
+from appliance.vault.age import CHUNK_SIZE
 from appliance.vault.store import Vault
+
+from .clocks import MinutePerReadClock
+from .vaults import PractitionerKey, make_enrolled_vault
 
 FPS = 10
 WIDTH, HEIGHT = 96, 64
@@ -116,14 +119,6 @@ class MadeSession:
     interrupted: bool = False
 
 
-def new_vault(data_dir, wall_clock) -> tuple[Vault, X25519Identity]:
-    identity = X25519Identity.generate()
-    vault = Vault(data_dir, StorageConfig(reserve_bytes=0, start_headroom_minutes=0),
-                  RecordingConfig(bitrate=200_000), wall_clock=wall_clock)
-    vault.add_recipient(str(identity.recipient), "practitioner")
-    return vault, identity
-
-
 def make_session(
     vault: Vault,
     *,
@@ -160,3 +155,26 @@ def make_session(
     else:
         session.finish("complete", None, duration_s=sum(part_seconds))
     return made
+
+
+@dataclass
+class RecordedVault:
+    """An enrolled vault holding a complete and an interrupted session."""
+
+    vault: Vault
+    identity: PractitionerKey
+    complete: MadeSession
+    interrupted: MadeSession
+    data_dir: Path
+
+    def ciphertext(self, session_id: str) -> dict[str, bytes]:
+        directory = self.vault.sessions_dir / session_id
+        return {p.name: p.read_bytes() for p in directory.glob("*.age")}
+
+
+def record_complete_and_interrupted(data_dir: Path) -> RecordedVault:
+    vault, identity = make_enrolled_vault(data_dir, wall_clock=MinutePerReadClock())
+    complete = make_session(vault, part_seconds=(3.0, 2.0), mark_times=(1.2, 3.5))
+    interrupted = make_session(vault, part_seconds=(2.0, 5.0), mark_times=(0.5,),
+                               interrupted=True, wall_start=1_764_003_600.0)
+    return RecordedVault(vault, identity, complete, interrupted, data_dir)

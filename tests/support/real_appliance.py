@@ -13,7 +13,7 @@ from pathlib import Path
 
 from appliance.assembly import Parts, build_parts
 from appliance.config import Config, GpioConfig, RecordingConfig, StorageConfig
-from appliance.vault.age import X25519Identity
+from tests.support.vaults import make_enrolled_vault
 
 MIB = 1024**2
 POLL_SECONDS = 0.5
@@ -48,8 +48,8 @@ def start_real_appliance(
         storage=StorageConfig(reserve_bytes=64 * MIB, start_headroom_minutes=1.0),
         gpio=gpio or GpioConfig(),
     )
-    parts = build_parts(config, data_dir, simulate=True, usb_dir=tmp_path / "usb")
-    parts.vault.add_recipient(str(X25519Identity.generate().recipient), comment="test")
+    vault, _ = make_enrolled_vault(data_dir, storage=config.storage, recording=config.recording)
+    parts = build_parts(config, data_dir, simulate=True, vault=vault, usb_dir=tmp_path / "usb")
     stop_event = threading.Event()
 
     def poll() -> None:
