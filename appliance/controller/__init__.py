@@ -9,6 +9,7 @@ from .errors import (
     Busy,
     ControllerError,
     InvalidInput,
+    InvalidTransition,
     NotRecording,
     SessionInUse,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "Controller",
     "ControllerError",
     "InvalidInput",
+    "InvalidTransition",
     "NotRecording",
     "SessionInUse",
 ]

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import GpioConfig
+from ..controller.states import RECORDING, SETTLED
 from ..errors import ApplianceError
 from ..sources.types import Clock
 
@@ -109,10 +110,10 @@ class ButtonControl:
         if not due:
             return
         state = self._state()
-        if "stop" in due and state == "recording" and self._claim() is not None:
+        if "stop" in due and state == RECORDING and self._claim() is not None:
             self._run("stop", self._controller.stop)
-        elif "shutdown" in due and state == "idle" and self._claim() is not None:
-            log.info("button held %.1f s while idle: shutting down", held)
+        elif "shutdown" in due and state in SETTLED and self._claim() is not None:
+            log.info("button held %.1f s while %s: shutting down", held, state)
             self._shutdown()
 
     def _on_released(self) -> None:
@@ -126,9 +127,9 @@ class ButtonControl:
             log.info("long press that triggered nothing: ignored")
             return
         state = self._state()
-        if state == "recording":
+        if state == RECORDING:
             self._run("mark", lambda: self._controller.mark(at=pressed_at))
-        elif state == "idle":
+        elif state in SETTLED:  # after an error, a press starts afresh
             self._run("start", self._controller.start)
         else:
             log.info("button press ignored while %s", state)

@@ -97,6 +97,13 @@ def stop():
     return done(parts().controller.stop())
 
 
+@bp.post("/clear-error")
+def clear_error():
+    inputs.json_body(request)
+    parts().controller.clear_error()
+    return done()
+
+
 @bp.post("/sessions/<session_id>/delete")
 def delete_session(session_id: str):
     body = inputs.json_body(request)

@@ -44,6 +44,20 @@ def test_press_when_idle_starts(button, controller):
     assert controller.commands() == ["start"]
 
 
+def test_press_after_a_failed_recording_starts_afresh(button, controller):
+    controller.state = "error"  # the controller's state after a recording failed
+    press_for(button, 0.05)
+    assert wait_until(lambda: controller.state == "recording")
+    assert controller.commands() == ["start"]
+
+
+def test_long_hold_after_a_failed_recording_shuts_down(button, controller, shutdowns):
+    controller.state = "error"
+    press_for(button, FAST_GPIO.shutdown_hold_seconds + 0.1)
+    assert wait_until(lambda: shutdowns == [1])
+    assert controller.commands() == []
+
+
 def test_press_while_recording_marks_at_the_press_not_the_release(button, controller):
     controller.start()
     before, after = press_for(button, 0.2)

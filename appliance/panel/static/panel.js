@@ -54,7 +54,7 @@
     el.textContent = state;
     el.dataset.state = state;
     const recording = state === "recording";
-    $("start").disabled = state !== "idle";
+    $("start").disabled = state !== "idle" && state !== "error";
     $("stop").disabled = !recording;
     $("mark").disabled = !recording;
     document.querySelectorAll(".tag").forEach((b) => { b.disabled = !recording; });
@@ -275,6 +275,9 @@
       if (done) { $("case-code").value = ""; }
     });
     $("stop").addEventListener("click", () => command("/api/stop", {}, "Recording stopped."));
+    $("clear-error").addEventListener("click", async () => {
+      if (await command("/api/clear-error", {}, "")) { showError(null); }
+    });
     $("mark").addEventListener("click", () => mark(null));
     document.querySelectorAll(".tag").forEach((b) => b.addEventListener("click", () => mark(b.dataset.tag)));
     $("use-phone-time").addEventListener("click", async () => {
