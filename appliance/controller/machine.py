@@ -30,6 +30,7 @@ from ..sources.level import level_dbfs
 from ..sources.types import AudioBlock, Camera, Clock, EncodedFrame, Microphone
 from ..tags import MARK_TAGS
 from ..vault import state as session_state
+from ..vault.session_files import numbered_name
 from .errors import (
     AlreadyRecording,
     Busy,
@@ -253,7 +254,7 @@ class Controller:
                 "tag_label": MARK_TAGS.get(tag) if tag else None,
                 "note": note,
                 "wall_time": self._wall_clock() - (self.clock.now() - moment),
-                "clip": f"clip-{number:04d}.mp4.age",
+                "clip": numbered_name("clip", number),
             }
             recording.session.write_mark(number, record)
             recording.recorder.add_mark(number, moment)

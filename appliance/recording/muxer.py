@@ -28,8 +28,8 @@ from typing import BinaryIO
 import av
 import numpy as np
 
+from ..sources.annexb import is_self_contained_idr
 from .errors import NoKeyframeYet
-from .h264 import is_self_contained_idr
 
 VIDEO_TIME_BASE = Fraction(1, 90000)
 AAC_PRIMING_SAMPLES = 1024

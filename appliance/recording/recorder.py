@@ -38,12 +38,12 @@ from typing import Protocol
 import numpy as np
 
 from appliance.config import RecordingConfig
+from appliance.sources.annexb import is_self_contained_idr
 from appliance.sources.types import AudioBlock, EncodedFrame
 
 from .clips import ClipCutter, ClipInfo
 from .durable_sink import DurableSink, PartSink
 from .errors import RecorderStopped, RecordingFailed
-from .h264 import is_self_contained_idr
 from .muxer import FragmentedMuxer, MediaFormat
 from .part import OpenPart, PartSummary
 from .resampler import PictureClockResampler

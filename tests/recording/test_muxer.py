@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from appliance.recording.errors import NoKeyframeYet
-from appliance.recording.h264 import parameter_sets
 from appliance.recording.muxer import FragmentedMuxer, MediaFormat
+from appliance.sources.annexb import NAL_PPS, NAL_SPS, nal_type, split_nal_units
 
 from .h264_fixture import H264Stream
 from .media import find_box, top_level_boxes
@@ -51,6 +51,15 @@ def record(frames: int, width: int = 320, height: int = 240) -> tuple[bytes, byt
         muxer.add_video(data, index / 10, key)
     muxer.close()
     return bytes(sink.data), first
+
+
+def parameter_sets(access_unit: bytes) -> tuple[list[bytes], list[bytes]]:
+    """The SPS and PPS NAL units of an access unit, in stream order."""
+    units = split_nal_units(access_unit)
+    return (
+        [u for u in units if nal_type(u) == NAL_SPS],
+        [u for u in units if nal_type(u) == NAL_PPS],
+    )
 
 
 @pytest.mark.parametrize(("width", "height"), [(320, 240), (640, 360)])
