@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from . import inputs
-from .auth import client_address, is_logged_in
+from .auth import is_logged_in
 from .parts import parts
 from .streams import BOUNDARY, mjpeg_frames, status_events
 
@@ -119,7 +119,7 @@ def set_time():
     seconds = inputs.epoch_seconds(inputs.json_body(request))
     applied = p.device_clock.set_time(seconds)
     p.controller.set_wall_clock_from_phone(seconds)
-    p.audit("panel.time_from_phone", client=client_address(), system_clock_set=applied)
+    p.audit("panel.time_from_phone", system_clock_set=applied)
     return done({"system_clock_set": applied})
 
 

@@ -89,7 +89,7 @@ def login():
     wait = p.limiter.locked_for(client)
     if wait > 0:
         if p.limiter.first_refusal(client):
-            p.audit("panel.login_refused_locked", client=client, wait_s=round(wait))
+            p.audit("panel.login_refused_locked", wait_s=round(wait))
         minutes = max(1, round(wait / 60))
         return _login_page(f"Too many wrong PINs. Try again in {minutes} minute(s).", 429)
     if not p.pin_store.is_set():
@@ -101,10 +101,10 @@ def login():
         session.permanent = True
         session["auth"] = p.pin_store.fingerprint()
         session["csrf"] = secrets.token_urlsafe(32)
-        p.audit("panel.login", client=client)
+        p.audit("panel.login")
         return redirect(url_for("pages.index"))
     lockout = p.limiter.failed(client)
-    p.audit("panel.login_failed", client=client, lockout_s=lockout)
+    p.audit("panel.login_failed", lockout_s=lockout)
     if lockout:
         minutes = max(1, round(lockout / 60))
         return _login_page(f"Too many wrong PINs. Try again in {minutes} minute(s).", 429)
