@@ -77,13 +77,7 @@ class Recorder:
     ) -> None:
         self._session = session
         self._config = config
-        self.media = MediaFormat(
-            width=config.width,
-            height=config.height,
-            fps=config.fps,
-            audio_rate=config.audio_sample_rate,
-            audio_bitrate=config.audio_bitrate,
-        )
+        self.media = MediaFormat.from_config(config)
         self._clips = ClipCutter(session.open_clip, self.media, config.pre_roll, config.post_roll)
         self._lock = threading.Lock()  # owns the muxers
         self._submit_lock = threading.Lock()  # orders "accepting input" against stop
