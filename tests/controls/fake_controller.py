@@ -118,6 +118,15 @@ class FakeController:
     def export(self) -> None:
         self.calls.append(("export", {}))
 
+    def clear_error(self) -> None:
+        with self._lock:
+            self.calls.append(("clear_error", {}))
+            was_error = self.state == "error"
+            if was_error:
+                self.state = "idle"
+        if was_error:
+            self._publish("state", state="idle")
+
     def delete_session(self, session_id: str) -> None:
         with self._lock:
             self.calls.append(("delete_session", {"id": session_id}))
