@@ -116,8 +116,8 @@ class Controller:
         self._pipeline_error: BaseException | None = None
         self._warm_until = clock.now() + config.recording.warm_minutes * 60
         self._worker: threading.Thread | None = None
-        self._idle = threading.Event()
-        self._idle.set()
+        self._settled = threading.Event()
+        self._settled.set()
 
     # ---- events -------------------------------------------------------------------------
     def _publish(self, type_: str, **fields: Any) -> None:
@@ -128,9 +128,9 @@ class Controller:
         check_transition(self._state, state)
         self._state = state
         if state in SETTLED:
-            self._idle.set()
+            self._settled.set()
         else:
-            self._idle.clear()
+            self._settled.clear()
         self._publish("state", state=state)
 
     def _report_error(
@@ -388,7 +388,7 @@ class Controller:
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until a stop or export has finished, in idle or error (for the CLI and tests)."""
-        return self._idle.wait(timeout)
+        return self._settled.wait(timeout)
 
     def clear_error(self) -> None:
         """The practitioner has seen the error: forget it, and leave the error state."""
