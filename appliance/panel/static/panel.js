@@ -194,8 +194,10 @@
     const on = (type, fn) => source.addEventListener(type, (e) => fn(JSON.parse(e.data)));
     on("status", applyStatus);
     on("state", (e) => {
+      // error -> idle is a clear (the Dismiss on any phone): the banner goes everywhere.
+      if (e.state === "recording" || (view.state === "error" && e.state === "idle")) { showError(null); }
       showState(e.state);
-      if (e.state === "recording") { showMarks(0); showError(null); }
+      if (e.state === "recording") { showMarks(0); }
       refreshSessions();
     });
     on("tick", (e) => {
