@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -141,10 +140,9 @@ class Exporter:
             with errors, StickDir.open_root(root_path, self._io) as root:
                 self._export_to(root, stick, tracker, result)
         except ExportError as exc:
-            exc.result = result  # type: ignore[attr-defined]
             with contextlib.suppress(StickCommandFailed):
                 stick.release()  # let go of (and on a Pi unmount) a stick that failed us
-            raise
+            raise exc.with_result(result) from exc
         tracker.enter(FINISHING)
         stick.release()
         result.safe_to_remove = True
@@ -205,7 +203,7 @@ class Exporter:
 
     def _check_writable(self, root: StickDir) -> None:
         written = root.write_file(WRITE_PROBE, iter([b"vig", b""]).__next__, lambda n: None)
-        os.unlink(WRITE_PROBE, dir_fd=root.fd)
+        root.remove_file(WRITE_PROBE)
         if written != 3:
             raise StickWriteFailed("The USB stick did not take a small test file.")
 
@@ -232,7 +230,7 @@ class Exporter:
         root: StickDir,
         result: ExportResult,
     ) -> list[SessionInfo]:
-        free, block = self._io.space(root.fd)
+        free, block = root.space()
         planned = [
             PlannedSession(s.id, self._bytes_needed(s, export_dir, block)) for s in sessions
         ]
@@ -288,9 +286,7 @@ class Exporter:
         """Write a small file, unless an equal one is there; a different one is a conflict."""
         existing = directory.regular_file(name)
         if existing is not None:
-            with open(name, "rb", opener=lambda p, f: os.open(p, f | os.O_NOFOLLOW,
-                                                               dir_fd=directory.fd)) as fh:
-                current = fh.read()
+            current = directory.read_small(name)
             if current == content or (
                 manifest is not None and _same_manifest(current, manifest, directory)
             ):
@@ -313,9 +309,7 @@ class Exporter:
         name = f"audit-{self._device}.log"
         existing = export_dir.regular_file(name)
         if existing is not None:
-            opener = lambda p, f: os.open(p, f | os.O_NOFOLLOW, dir_fd=export_dir.fd)  # noqa: E731
-            with open(name, "rb", opener=opener) as fh:
-                current = fh.read()
+            current = export_dir.read_small(name)
             if current == log_bytes:
                 return
             if not log_bytes.startswith(current):

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from . import inputs
-from .auth import client_address, is_logged_in
+from .auth import is_logged_in
 from .parts import parts
 from .streams import BOUNDARY, mjpeg_frames, status_events
 
@@ -97,6 +97,13 @@ def stop():
     return done(parts().controller.stop())
 
 
+@bp.post("/clear-error")
+def clear_error():
+    inputs.json_body(request)
+    parts().controller.clear_error()
+    return done()
+
+
 @bp.post("/sessions/<session_id>/delete")
 def delete_session(session_id: str):
     body = inputs.json_body(request)
@@ -112,7 +119,7 @@ def set_time():
     seconds = inputs.epoch_seconds(inputs.json_body(request))
     applied = p.device_clock.set_time(seconds)
     p.controller.set_wall_clock_from_phone(seconds)
-    p.audit("panel.time_from_phone", client=client_address(), system_clock_set=applied)
+    p.audit("panel.time_from_phone", system_clock_set=applied)
     return done({"system_clock_set": applied})
 
 

@@ -28,8 +28,9 @@ from typing import Protocol
 import av
 import numpy as np
 
+from ..config import RecordingConfig
+from ..sources.annexb import is_self_contained_idr
 from .errors import NoKeyframeYet
-from .h264 import is_self_contained_idr
 
 VIDEO_TIME_BASE = Fraction(1, 90000)
 AAC_PRIMING_SAMPLES = 1024
@@ -46,12 +47,25 @@ class FragmentSink(Protocol):
 
 @dataclass(frozen=True)
 class MediaFormat:
+    """What every MP4 of a session is made of; the numbers come from `RecordingConfig`,
+    which alone holds their defaults (an own default here once kept audio at 96 kb/s)."""
+
     width: int
     height: int
     fps: int
-    audio_rate: int = 48_000
-    audio_bitrate: int = 96_000
+    audio_rate: int
+    audio_bitrate: int
     fragment_duration: float = 1.0
+
+    @classmethod
+    def from_config(cls, config: RecordingConfig) -> MediaFormat:
+        return cls(
+            width=config.width,
+            height=config.height,
+            fps=config.fps,
+            audio_rate=config.audio_sample_rate,
+            audio_bitrate=config.audio_bitrate,
+        )
 
 
 class FragmentedMuxer:

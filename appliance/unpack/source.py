@@ -18,6 +18,7 @@ from ..export.manifest import (
     ManifestFile,
     ManifestInvalid,
 )
+from ..vault.session_files import METADATA_FILE, kind_of, number_of
 from .errors import NothingToUnpack
 
 HASH_BLOCK = 1 << 20
@@ -49,13 +50,15 @@ class SessionSource:
             if p.is_file()
         ]
 
-    def names(self, prefix: str) -> list[str]:
-        return sorted(f.name for f in self.files() if f.name.startswith(prefix))
+    def names(self, kind: str) -> list[str]:
+        """The session's files of one kind (`part`, `mark`, `clip`), in number order."""
+        named = [f.name for f in self.files() if kind_of(f.name) == kind]
+        return sorted(named, key=lambda name: (number_of(name) or 0, name))
 
 
 def _is_session_dir(path: Path) -> bool:
     return path.is_dir() and (
-        (path / MANIFEST_NAME).is_file() or (path / "session.json.age").is_file()
+        (path / MANIFEST_NAME).is_file() or (path / METADATA_FILE).is_file()
     )
 
 

@@ -8,8 +8,9 @@ rewrites every later line, and it cannot see the last line being changed or line
 off the end. The log is copied to every export stick, where it is compared over time.
 
 It must hold no personal data (it is plaintext on the SD card and the stick): session ids,
-states, counts and reasons only. Fields that could carry a case code, a note or a name are
-refused outright, so a caller cannot leak one by accident.
+states, counts and reasons only. Fields that could carry a case code, a note, a name or a
+phone's address (`personal_data.PERSONAL_FIELDS`) are refused outright, so a caller cannot
+leak one by accident.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..personal_data import is_personal
 from .errors import PersonalDataInAudit, storage_errors
 
 try:
@@ -33,10 +35,6 @@ from .filesystem import FileSystem
 
 GENESIS = "0" * 64
 RESERVED_FIELDS = frozenset({"seq", "time", "event", "prev"})
-#: Names under which personal data would travel; the audit log refuses them.
-PERSONAL_FIELDS = frozenset(
-    {"case", "case_code", "note", "notes", "comment", "metadata", "name", "label", "person"}
-)
 TAIL_BLOCK = 4096
 
 
@@ -64,7 +62,7 @@ class AuditLog:
 
     def append(self, event: str, **fields: str | int | float | bool | None) -> None:
         """Add one entry and make it durable before returning."""
-        _check_fields(fields)
+        check_fields(fields)
         self._locked_append(event, fields)
 
     def discard_torn_entry(self) -> bool:
@@ -128,11 +126,12 @@ class AuditLog:
         return AuditVerification(entries=len(lines))
 
 
-def _check_fields(fields: dict) -> None:
+def check_fields(fields: dict) -> None:
+    """Refuse (PersonalDataInAudit) an entry's fields unless each is a plain, harmless value."""
     for key, value in fields.items():
         if key in RESERVED_FIELDS:
             raise PersonalDataInAudit(f"audit field {key!r} is reserved")
-        if key.lower() in PERSONAL_FIELDS:
+        if is_personal(key):
             raise PersonalDataInAudit(
                 f"audit field {key!r} could carry personal data and is not allowed"
             )

@@ -34,6 +34,13 @@ def test_start_mark_stop(user, controller):
     assert set(sessions[0]) == {"id", "state", "started_at", "duration_s", "mark_count"}
 
 
+def test_dismissing_the_error_asks_the_controller_to_clear_it(user, controller):
+    controller.state = "error"
+    assert user.post("/api/clear-error", json={}).status_code == 200
+    assert controller.commands() == ["clear_error"]
+    assert user.get("/api/status").get_json()["state"] == "idle"
+
+
 def test_status_has_what_the_page_shows(user, controller):
     controller.start()
     controller.mark(tag="guiding")

@@ -199,6 +199,36 @@ def test_a_whole_session_from_the_phone(served, browser):
     assert problems == []
 
 
+def test_a_failed_recording_shows_the_error_until_it_is_dismissed(served, browser):
+    appliance, base = served
+    phones = browser.new_context(viewport={"width": 390, "height": 844})
+    page = phones.new_page()
+    page.goto(base + "/login")
+    page.fill("#pin", PIN)
+    page.click("#login-button")
+    page.wait_for_url(base + "/")
+    page.click("#start")
+    page.wait_for_function("() => document.getElementById('state').textContent === 'recording'")
+    appliance.controller.camera.stop()  # the camera hangs: the controller stops and says so
+    page.wait_for_function(
+        "() => document.getElementById('state').textContent === 'error'", timeout=15000
+    )
+    assert page.locator("#error").is_visible()
+    assert "camera" in page.inner_text("#error-text")
+    assert page.is_enabled("#start")  # a fresh start is how the practitioner carries on
+    dismiss = page.locator("#clear-error").bounding_box()
+    assert dismiss["height"] >= 44 and dismiss["width"] >= 44
+    shot(page, "09-error")
+    other = phones.new_page()  # a second phone, logged in with the same cookie
+    other.goto(base + "/")
+    other.locator("#error").wait_for(state="visible")
+    page.click("#clear-error")
+    for phone in (page, other):
+        phone.locator("#error").wait_for(state="hidden")
+        phone.wait_for_function("() => document.getElementById('state').textContent === 'idle'")
+    assert appliance.controller.status()["error"] is None
+
+
 def test_fits_a_360_px_phone_with_big_touch_targets(served, browser):
     base = served.base
     page = browser.new_page(viewport={"width": 360, "height": 740})

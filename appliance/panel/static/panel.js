@@ -54,7 +54,7 @@
     el.textContent = state;
     el.dataset.state = state;
     const recording = state === "recording";
-    $("start").disabled = state !== "idle";
+    $("start").disabled = state !== "idle" && state !== "error";
     $("stop").disabled = !recording;
     $("mark").disabled = !recording;
     document.querySelectorAll(".tag").forEach((b) => { b.disabled = !recording; });
@@ -194,8 +194,10 @@
     const on = (type, fn) => source.addEventListener(type, (e) => fn(JSON.parse(e.data)));
     on("status", applyStatus);
     on("state", (e) => {
+      // error -> idle is a clear (the Dismiss on any phone): the banner goes everywhere.
+      if (e.state === "recording" || (view.state === "error" && e.state === "idle")) { showError(null); }
       showState(e.state);
-      if (e.state === "recording") { showMarks(0); showError(null); }
+      if (e.state === "recording") { showMarks(0); }
       refreshSessions();
     });
     on("tick", (e) => {
@@ -275,6 +277,9 @@
       if (done) { $("case-code").value = ""; }
     });
     $("stop").addEventListener("click", () => command("/api/stop", {}, "Recording stopped."));
+    $("clear-error").addEventListener("click", async () => {
+      if (await command("/api/clear-error", {}, "")) { showError(null); }
+    });
     $("mark").addEventListener("click", () => mark(null));
     document.querySelectorAll(".tag").forEach((b) => b.addEventListener("click", () => mark(b.dataset.tag)));
     $("use-phone-time").addEventListener("click", async () => {
