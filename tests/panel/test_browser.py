@@ -200,7 +200,7 @@ def test_a_whole_session_from_the_phone(served, browser):
 
 
 def test_a_failed_recording_shows_the_error_until_it_is_dismissed(served, browser):
-    appliance, base = served
+    appliance, base = served.appliance, served.base
     phones = browser.new_context(viewport={"width": 390, "height": 844})
     page = phones.new_page()
     page.goto(base + "/login")
