@@ -25,15 +25,11 @@ from .health import SimulatedHealth
 from .login_limiter import LoginLimiter
 from .parts import AuditSink, PanelParts
 from .pin_store import PinStore, load_or_create_secret
+from .security_headers import NO_STORE, SECURITY_HEADERS
 from .streams import JpegFitter, SharedPreview, Slots
 
 log = logging.getLogger(__name__)
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
 LOGIN_LIFETIME = timedelta(hours=12)
 
 
@@ -104,12 +100,10 @@ def create_app(
 
 
 def _security_headers(response):
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
+    for name, value in SECURITY_HEADERS:
+        response.headers[name] = value
     if request.endpoint != "static":
-        response.headers["Cache-Control"] = "no-store"
+        response.headers[NO_STORE[0]] = NO_STORE[1]
     return response
 
 
