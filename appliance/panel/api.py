@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, session
 
 from . import inputs
 from .auth import client_address, is_logged_in
 from .parts import parts
+from .server_guards import RECEIVED_AT
 from .streams import BOUNDARY, mjpeg_frames, status_events
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -85,10 +86,16 @@ def start():
 
 @bp.post("/mark")
 def mark():
+    """A mark at the moment of the tap: the page stamps it on the device's clock (learnt
+    from the heartbeats), so a request held up in a busy server still lands on time."""
+    controller = parts().controller
     body = inputs.json_body(request)
     tag = inputs.tag(body.get("tag"))
     note = inputs.note(body.get("note"))
-    return done(parts().controller.mark(tag=tag, note=note))
+    at = inputs.mark_moment(
+        body.get("tapped_at"), request.environ.get(RECEIVED_AT), controller.clock.now()
+    )
+    return done(controller.mark(tag=tag, note=note, at=at))
 
 
 @bp.post("/stop")
@@ -116,28 +123,34 @@ def set_time():
     return done({"system_clock_set": applied})
 
 
+def stream_owner() -> str:
+    """Who holds a stream: this login (its CSRF token is unique to it) from this address,
+    so a phone reloading its page takes its own old streams over."""
+    return f"{client_address()} {session.get('csrf', '')}"
+
+
 @bp.get("/preview.mjpeg")
 def preview():
     p = parts()
-    release = p.preview_slots.acquire()
-    if release is None:
+    slot = p.preview_slots.acquire(stream_owner())
+    if slot is None:
         return error_response(
             503,
             "preview-busy",
             f"The preview is already open on {p.preview_slots.limit} phones. "
             "Close it on one of them, then try again.",
         )
-    frames = mjpeg_frames(p.preview.frame, p.config.panel.preview_fps, p.stop_event)
+    frames = mjpeg_frames(p.preview.frame, p.config.panel.preview_fps, p.stop_event, slot)
     response = Response(frames, mimetype=f"multipart/x-mixed-replace; boundary={BOUNDARY}")
-    response.call_on_close(release)
+    response.call_on_close(slot.release)
     return response
 
 
 @bp.get("/events")
 def events():
     p = parts()
-    release = p.status_slots.acquire()
-    if release is None:
+    slot = p.status_slots.acquire(stream_owner())
+    if slot is None:
         return error_response(
             503, "status-busy", "Too many pages are open on this device. Close one and reload."
         )
@@ -147,11 +160,13 @@ def events():
         snapshot_in_app(),
         p.health.read,
         p.stop_event,
+        slot,
+        device_clock=p.controller.clock.now,
         keep_warm=p.controller.warm_up,
     )
     response = Response(stream, mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"
-    response.call_on_close(release)
+    response.call_on_close(slot.release)
     return response
 
 
