@@ -37,6 +37,10 @@ def json_body(request: Request) -> dict[str, Any]:
         body = json.loads(raw)
     except ValueError as exc:
         raise BadRequest("The request is not valid JSON.") from exc
+    except RecursionError as exc:
+        raise BadRequest(
+            "The request is nested too deeply to read: the panel sends only plain fields."
+        ) from exc
     if not isinstance(body, dict):
         raise BadRequest("The request must be a JSON object.")
     return body
