@@ -123,6 +123,12 @@ def set_time():
     return done({"system_clock_set": applied})
 
 
+def client_gone():
+    """Whether this request's phone has closed its connection (waitress tells; the test
+    client never does)."""
+    return request.environ.get("waitress.client_disconnected", lambda: False)
+
+
 def stream_owner() -> str:
     """Who holds a stream: this login (its CSRF token is unique to it) from this address,
     so a phone reloading its page takes its own old streams over."""
@@ -140,7 +146,9 @@ def preview():
             f"The preview is already open on {p.preview_slots.limit} phones. "
             "Close it on one of them, then try again.",
         )
-    frames = mjpeg_frames(p.preview.frame, p.config.panel.preview_fps, p.stop_event, slot)
+    frames = mjpeg_frames(
+        p.preview.frame, p.config.panel.preview_fps, p.stop_event, slot, client_gone()
+    )
     response = Response(frames, mimetype=f"multipart/x-mixed-replace; boundary={BOUNDARY}")
     response.call_on_close(slot.release)
     return response
@@ -162,6 +170,7 @@ def events():
         p.stop_event,
         slot,
         device_clock=p.controller.clock.now,
+        client_gone=client_gone(),
         keep_warm=p.controller.warm_up,
     )
     response = Response(stream, mimetype="text/event-stream")

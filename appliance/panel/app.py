@@ -26,6 +26,7 @@ from .login_limiter import LoginLimiter
 from .parts import AuditSink, PanelParts
 from .pin_store import PinStore, load_or_create_secret
 from .security_headers import NO_STORE, SECURITY_HEADERS
+from .server_guards import PHONE_SEEN
 from .streams import JpegFitter, SharedPreview, Slots
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def create_app(
         stop_event=stop_event or threading.Event(),
         virtual_button=virtual_button,
     )
+    app.before_request(_note_a_phone)
     app.before_request(auth.check_csrf)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
@@ -97,6 +99,14 @@ def create_app(
     app.register_error_handler(ApplianceError, _appliance_error)
     app.register_error_handler(HTTPException, _http_error)
     return app
+
+
+def _note_a_phone() -> None:
+    """Tell the server (server_guards) that this request's address is a logged-in phone:
+    its requests then skip the limit on strangers and the queue."""
+    phone_seen = request.environ.get(PHONE_SEEN)
+    if phone_seen is not None and auth.is_logged_in():
+        phone_seen()
 
 
 def _security_headers(response):

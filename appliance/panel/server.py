@@ -30,6 +30,10 @@ LOOP_TIMEOUT_SECONDS = 0.5
 #: UTF-8 bytes (the login form is under 100 bytes), and the API itself refuses JSON
 #: bodies over 4 KiB (inputs.MAX_BODY_BYTES). 16 KiB leaves a wide margin above both.
 MAX_REQUEST_BODY_BYTES = 16 * 1024
+#: The largest request head (request line and headers). The panel's are under 1 KiB (the
+#: cookie is the largest part); waitress's default, 256 KiB, would let 2,040 held
+#: connections pin half a gigabyte of a Pi's memory.
+MAX_REQUEST_HEADER_BYTES = 8 * 1024
 #: Request bodies up to this size stay in memory; above the body cap, none is ever
 #: moved to a temporary file.
 INBUF_OVERFLOW_BYTES = 2 * MAX_REQUEST_BODY_BYTES
@@ -89,9 +93,9 @@ def serve_panel(
     """
     from waitress import wasyncore
     from waitress.adjustments import Adjustments
-    from waitress.task import ThreadedTaskDispatcher
 
-    from .server_guards import PanelTcpServer
+    from .server_guards import PanelTcpServer, PhoneFirstDispatcher
+    from .stranger_limiter import StrangerLimiter
 
     socket_map: dict[int, Any] = {}
     adjustments = Adjustments(
@@ -103,11 +107,15 @@ def serve_panel(
         cleanup_interval=1,
         connection_limit=CONNECTION_LIMIT,
         max_request_body_size=MAX_REQUEST_BODY_BYTES,
+        max_request_header_size=MAX_REQUEST_HEADER_BYTES,
+        # Keep reading a connection while its request runs, so that a phone closing
+        # it is seen at once (a stream then ends and frees its slot).
+        channel_request_lookahead=1,
         inbuf_overflow=INBUF_OVERFLOW_BYTES,
         outbuf_high_watermark=OUTBUF_HIGH_WATERMARK_BYTES,
         outbuf_overflow=OUTBUF_OVERFLOW_BYTES,
     )
-    dispatcher = ThreadedTaskDispatcher()
+    dispatcher = PhoneFirstDispatcher()
     dispatcher.set_thread_count(threads)
     server = PanelTcpServer(
         app,
@@ -119,6 +127,7 @@ def serve_panel(
         per_host_limit=CONNECTIONS_PER_ADDRESS,
         request_deadline=REQUEST_DEADLINE_SECONDS,
         user_timeout_ms=TCP_USER_TIMEOUT_MS,
+        strangers=StrangerLimiter(clock),
     )
 
     def run() -> None:

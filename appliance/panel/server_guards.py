@@ -15,7 +15,14 @@ the panel. These subclasses of its server, channel, parser and tasks add what it
   clock set back (from a phone) stopped it from closing idle connections;
 - waitress's own error pages (400, 413, 500) with the panel's security headers;
 - each request's completion time, on the device's monotonic clock, in its WSGI environ
-  (`RECEIVED_AT`), so that a mark made under load is not stamped late.
+  (`RECEIVED_AT`), so that a mark made under load is not stamped late;
+- a rate limit per address on clients not logged in, applied before the app is called:
+  over its budget, a request gets waitress's own small 429 (no page is rendered, no
+  Flask) and its connection is closed, and a new connection is closed at accept until
+  the budget refills. An address the app has seen a logged-in request
+  from (it calls `PHONE_SEEN` in the environ) is a phone: never limited, and its
+  requests go to the front of the queue for a worker thread, so a Mark does not wait
+  behind a flood.
 """
 
 from __future__ import annotations
@@ -31,14 +38,20 @@ from typing import Any
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
-from waitress.task import ErrorTask, WSGITask
+from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
+from waitress.utilities import Error
 
 from .security_headers import NO_STORE, SECURITY_HEADERS
+from .stranger_limiter import StrangerLimiter
 
 log = logging.getLogger(__name__)
 
 #: The WSGI environ key holding when the request's last byte arrived (device monotonic s).
 RECEIVED_AT = "vig.received_at"
+#: The WSGI environ key of a function the app calls once it knows the request is logged in.
+PHONE_SEEN = "vig.phone_seen"
+#: An address that made a logged-in request within this long counts as a phone.
+PHONE_MEMORY_SECONDS = 3600.0
 #: The most connections accepted in one wake of the listening socket: a connect flood
 #: then cannot keep the practitioner's connection waiting in the backlog for long.
 ACCEPTS_PER_WAKE = 64
@@ -63,22 +76,53 @@ class StampedRequestParser(HTTPRequestParser):
         return consumed
 
 
+class TooManyRequests(Error):
+    code = 429
+    reason = "Too Many Requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many requests from this phone. Wait {retry_after} s, then try again."
+        )
+        self.retry_after = retry_after
+
+
 class PanelTask(WSGITask):
-    """A request handed to the app, with its arrival time in the environ."""
+    """A request handed to the app, with its arrival time in the environ and the way to
+    tell the server its address is a logged-in phone."""
+
+    channel: PanelChannel
 
     def get_environment(self) -> dict[str, Any]:
         environ = super().get_environment()
         environ[RECEIVED_AT] = getattr(self.request, "received_at", None)
+        environ[PHONE_SEEN] = functools.partial(self.channel.server.saw_phone, self.channel.host)
         return environ
 
 
 class PanelErrorTask(ErrorTask):
-    """waitress's own error page (bad request, body too large, internal error), with the
-    headers every panel page carries."""
+    """waitress's own error page (bad request, body too large, too many requests,
+    internal error), with the headers every panel page carries."""
 
     def execute(self) -> None:
-        self.response_headers = [*SECURITY_HEADERS, NO_STORE, *self.response_headers]
+        extra = [*SECURITY_HEADERS, NO_STORE]
+        error = getattr(self.request, "error", None)
+        if isinstance(error, TooManyRequests):
+            extra.append(("Retry-After", str(error.retry_after)))
+        self.response_headers = [*extra, *self.response_headers]
         super().execute()
+
+
+class PhoneFirstDispatcher(ThreadedTaskDispatcher):
+    """waitress's worker threads, taking a phone's requests before any stranger's."""
+
+    def add_task(self, task: Any, *, first: bool = False) -> None:
+        with self.lock:
+            if first:
+                self.queue.appendleft(task)
+            else:
+                self.queue.append(task)
+            self.queue_cv.notify()
 
 
 class PanelChannel(HTTPChannel):
@@ -141,6 +185,8 @@ class PanelTcpServer(TcpWSGIServer):
     effective_host: str
     effective_port: str
 
+    task_dispatcher: PhoneFirstDispatcher
+
     def __init__(
         self,
         application: Any,
@@ -149,9 +195,13 @@ class PanelTcpServer(TcpWSGIServer):
         per_host_limit: int,
         request_deadline: float,
         user_timeout_ms: int,
+        strangers: StrangerLimiter,
         **kwargs: Any,
     ) -> None:
         self.clock = clock
+        self.strangers = strangers
+        self.phones: dict[str, float] = {}
+        self.refused_strangers = 0
         self.per_host_limit = per_host_limit
         self.request_deadline = request_deadline
         self.user_timeout_ms = user_timeout_ms
@@ -194,7 +244,7 @@ class PanelTcpServer(TcpWSGIServer):
             if accepted is None:
                 return
             conn, addr = accepted
-            if self.open_by_host[addr[0]] >= self.per_host_limit:
+            if self._refuses_at_accept(addr[0]):
                 self.refused_at_accept += 1
                 conn.close()
                 continue
@@ -205,9 +255,36 @@ class PanelTcpServer(TcpWSGIServer):
                 continue
             self.channel_class(self, conn, addr, self.adj, map=self._map)
 
+    def _refuses_at_accept(self, host: str) -> bool:
+        """An address at its cap of connections, or a stranger whose budget is spent
+        (closing the connection at once costs less than reading a request to refuse)."""
+        if self.open_by_host[host] >= self.per_host_limit:
+            return True
+        return not self.is_phone(host) and not self.strangers.has_tokens(host)
+
     def set_socket_options(self, conn: socket.socket) -> None:
         super().set_socket_options(conn)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, self.user_timeout_ms)
+
+    def saw_phone(self, host: str) -> None:
+        """The app served a logged-in request from `host` (called from a worker thread)."""
+        self.phones[host] = self.clock()
+
+    def is_phone(self, host: str) -> bool:
+        seen = self.phones.get(host)
+        return seen is not None and self.clock() - seen < PHONE_MEMORY_SECONDS
+
+    def add_task(self, task: Any) -> None:
+        """Queue a channel whose next request is complete (waitress calls this with the
+        channel's request lock held): a phone's goes first; a stranger over its budget is
+        answered with a 429 by waitress itself, and its connection closed."""
+        channel: PanelChannel = task
+        phone = self.is_phone(channel.host)
+        if not phone and not self.strangers.allow(channel.host):
+            wait = max(1, math.ceil(self.strangers.wait_seconds(channel.host)))
+            channel.requests[0].error = TooManyRequests(wait)
+            self.refused_strangers += 1
+        self.task_dispatcher.add_task(channel, first=phone)
 
     def forget(self, host: str) -> None:
         self.open_by_host[host] -= 1

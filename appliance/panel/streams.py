@@ -29,6 +29,9 @@ from ..events import EventBus
 BOUNDARY = "frame"
 HEARTBEAT_SECONDS = 1.0
 HEALTH_EVERY_SECONDS = 5.0
+#: How often a stream asks whether its phone has gone (the server sees a closed
+#: connection at once; the stream then ends and frees its slot).
+CLIENT_CHECK_SECONDS = 0.25
 
 
 class Slot:
@@ -164,10 +167,11 @@ def mjpeg_frames(
     fps: float,
     stop_event: threading.Event,
     slot: Slot,
+    client_gone: Callable[[], bool],
 ) -> Iterator[bytes]:
     interval = 1.0 / fps
     due = time.monotonic()
-    while not (stop_event.is_set() or slot.ended.is_set()):
+    while not (stop_event.is_set() or slot.ended.is_set() or client_gone()):
         jpeg = preview()
         if jpeg:
             head = (
@@ -194,6 +198,7 @@ def status_events(
     slot: Slot,
     *,
     device_clock: Callable[[], float],
+    client_gone: Callable[[], bool],
     keep_warm: Callable[[], None] = lambda: None,
 ) -> Iterator[bytes]:
     """The current status, then every controller event, with a heartbeat every second
@@ -209,8 +214,9 @@ def status_events(
         yield sse("health", health())
         next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
         next_health = time.monotonic() + HEALTH_EVERY_SECONDS
-        while not (stop_event.is_set() or slot.ended.is_set()):
-            event = subscription.get(timeout=max(0.0, next_heartbeat - time.monotonic()))
+        while not (stop_event.is_set() or slot.ended.is_set() or client_gone()):
+            wait = min(CLIENT_CHECK_SECONDS, next_heartbeat - time.monotonic())
+            event = subscription.get(timeout=max(0.0, wait))
             if event is not None:
                 yield sse(event.type, event.as_dict())
             now = time.monotonic()
