@@ -113,10 +113,22 @@ def delete_session(session_id: str):
     return done()
 
 
+#: Where a wall-clock time comes from that the device believes (beside synchronisation).
+BELIEVED_TIME_SOURCES = frozenset({"phone", "rtc"})
+
+
 @bp.post("/time")
 def set_time():
+    """The phone's time, if the device may take it now (`phone_time.PhoneTimeGate`)."""
     p = parts()
-    seconds = inputs.epoch_seconds(inputs.json_body(request))
+    body = inputs.json_body(request)
+    seconds = inputs.epoch_seconds(body)
+    believed = (
+        p.device_clock.is_trusted()
+        or p.controller.status().get("time_source") in BELIEVED_TIME_SOURCES
+    )
+    if not p.phone_time.admit(seconds, believed=believed, confirmed=body.get("confirm") is True):
+        return done({"system_clock_set": False, "unchanged": True})
     applied = p.device_clock.set_time(seconds)
     p.controller.set_wall_clock_from_phone(seconds)
     p.audit("panel.time_from_phone", client=client_address(), system_clock_set=applied)

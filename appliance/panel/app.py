@@ -24,6 +24,7 @@ from .device_clock import SimulatedDeviceClock
 from .health import SimulatedHealth
 from .login_limiter import LoginLimiter
 from .parts import AuditSink, PanelParts
+from .phone_time import PhoneTimeGate
 from .pin_store import PinStore, load_or_create_secret
 from .security_headers import NO_STORE, SECURITY_HEADERS
 from .server_guards import PHONE_SEEN
@@ -87,6 +88,7 @@ def create_app(
         ),
         stop_event=stop_event or threading.Event(),
         virtual_button=virtual_button,
+        phone_time=PhoneTimeGate(login_clock),
     )
     app.before_request(_note_a_phone)
     app.before_request(auth.check_csrf)

@@ -11,6 +11,7 @@ from flask import current_app
 
 from ..config import Config
 from .login_limiter import LoginLimiter
+from .phone_time import PhoneTimeGate
 from .pin_store import PinStore
 from .streams import SharedPreview, Slots
 
@@ -31,6 +32,7 @@ class PanelParts:
     preview: SharedPreview
     stop_event: threading.Event
     virtual_button: Any | None
+    phone_time: PhoneTimeGate
 
 
 def parts() -> PanelParts:

@@ -37,7 +37,9 @@
     if (response.status === 401) { window.location.href = "/login"; }
     if (!response.ok) {
       const message = (data.error && data.error.message) || ("The device said no (" + response.status + ").");
-      throw new Error(message);
+      const refusal = new Error(message);
+      refusal.code = data.error && data.error.code;
+      throw refusal;
     }
     return data;
   }
@@ -299,8 +301,19 @@
     $("mark").addEventListener("click", () => mark(null, performance.now()));
     document.querySelectorAll(".tag").forEach((b) => b.addEventListener("click", () => mark(b.dataset.tag, performance.now())));
     $("use-phone-time").addEventListener("click", async () => {
-      const done = await command("/api/time", { epoch_ms: Date.now() }, "The device now uses this phone's time.");
-      if (done) { $("time-offer").hidden = true; }
+      // A device whose clock is already set takes a distant time only when confirmed.
+      let body = { epoch_ms: Date.now() };
+      try {
+        await post("/api/time", body).catch((refusal) => {
+          if (refusal.code !== "time_needs_confirmation" || !window.confirm(refusal.message)) { throw refusal; }
+          body = { epoch_ms: Date.now(), confirm: true };
+          return post("/api/time", body);
+        });
+        say("The device now uses this phone's time.", false);
+        $("time-offer").hidden = true;
+      } catch (e) {
+        say(e.message, true);
+      }
     });
     virtualButton();
     listen();
