@@ -101,7 +101,12 @@ class Runtime:
         watcher.start()
         self._closers.insert(0, watcher.stop)
         self.panel = serve_panel(
-            app, self.host, self.port, self.stop_event, threads=parts.config.panel.threads
+            app,
+            self.host,
+            self.port,
+            self.stop_event,
+            threads=parts.config.panel.threads,
+            clock=controller.clock.now,
         )
         self.notifier.ready()
 
