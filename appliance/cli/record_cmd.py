@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from ..assembly import build_parts
+from ..assembly import build_parts, headless_clock
 from ..controller.errors import InvalidInput
 from ..controller.inputs import validate_mark
 from ..sources import VirtualClock
@@ -46,14 +46,13 @@ def run_record(ctx: CliContext, args: argparse.Namespace) -> int:
     if args.seconds <= 0:
         raise InvalidInput("--seconds must be positive")
     marks = parse_mark_at(args.mark_at)
-    if args.fast and not args.simulate:
-        raise InvalidInput("--fast needs --simulate: real hardware runs in real time")
-    clock = VirtualClock() if args.fast else None
+    clock = headless_clock(simulate=args.simulate, fast=args.fast)
     parts = build_parts(ctx.config, ctx.data_dir, simulate=args.simulate, clock=clock)
     terminated = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: terminated.set())
     try:
-        return _record(parts, args, marks, clock, terminated)
+        virtual = clock if isinstance(clock, VirtualClock) else None
+        return _record(parts, args, marks, virtual, terminated)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -65,8 +65,8 @@ def _announce(ctx: CliContext, runtime: Runtime, args: argparse.Namespace) -> No
             "vig-appliance: no recipient enrolled, so recording is refused: "
             f"`vig-appliance --data-dir {ctx.data_dir} keys add age1…`"
         )
-    if args.simulate:
-        usb = runtime.parts.stick_finder.port
+    usb = runtime.parts.usb_port
+    if usb is not None:
         lines.append(f"vig-appliance: simulated USB port: a folder made in {usb} is a stick")
     lines.append("vig-appliance: stop with Ctrl-C (the session being recorded is saved)")
     print("\n".join(lines), file=sys.stderr, flush=True)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from appliance.config import GpioConfig
-from appliance.controls.pins import make_pin_factory
+from appliance.controls.pins import mock_pin_factory
 
 from .fake_controller import FakeController, MonotonicTestClock
 
@@ -27,7 +27,7 @@ def wait_until(predicate, timeout: float = 2.0, interval: float = 0.01) -> bool:
 
 @pytest.fixture
 def pin_factory():
-    factory = make_pin_factory(simulate=True)
+    factory = mock_pin_factory()
     yield factory
     factory.close()
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from appliance.controls.button import ButtonControl
-from appliance.controls.pins import make_pin_factory
+from appliance.controls.pins import mock_pin_factory
 
 from .conftest import FAST_GPIO, wait_until
 from .real_appliance import start_real_appliance
@@ -22,7 +22,7 @@ def appliance(tmp_path):
 
 @pytest.fixture
 def button(appliance):
-    factory = make_pin_factory(simulate=True)
+    factory = mock_pin_factory()
     shutdowns: list[int] = []
     control = ButtonControl(
         appliance.controller,
