@@ -20,10 +20,7 @@ from ..vault.store import Vault
 from .context import CliContext
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "doctor", help="check camera, microphone, pins, storage, keys, clock, Wi-Fi, service"
-    )
+def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--simulate", action="store_true",
                         help="check the simulated camera, microphone and mock pins")
     parser.add_argument("--listen-seconds", type=float, default=2.0,

@@ -30,8 +30,7 @@ def parse_mark_at(text: str) -> list[tuple[float, str | None]]:
     return sorted(marks, key=lambda mark: mark[0])
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("record", help="record one session headless, print its id")
+def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--simulate", action="store_true", help="use the simulated sources")
     parser.add_argument("--seconds", type=float, required=True, help="length of the session")
     parser.add_argument("--case", help="case code (letters, digits, '-'; never a name)")

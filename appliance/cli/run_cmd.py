@@ -15,8 +15,7 @@ from ..sd_notify import SystemdNotifier
 from .context import CliContext
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("run", help="run the appliance until stopped")
+def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--simulate", action="store_true", help="simulated camera, microphone, button and stick"
     )
