@@ -44,9 +44,10 @@ class Run:
 
 
 def child_env(pycache: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This checkout first on the path, and compiled modules cached (in `pycache`, not in
-    the checkout) as a pip install on the Pi has them: with PYTHONDONTWRITEBYTECODE every
-    run would compile every module again. No systemd socket unless the service is timed."""
+    """This checkout first on the path (children also run in it, as `-m` puts the working
+    folder first), and compiled modules cached (in `pycache`, not in the checkout) as a pip
+    install on the Pi has them: with PYTHONDONTWRITEBYTECODE every run would compile every
+    module again. No systemd socket unless the service is timed."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONPYCACHEPREFIX": str(pycache)}
     env.pop("NOTIFY_SOCKET", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -80,7 +81,7 @@ def measure(argv: list[str], runs: int, pycache: Path) -> Run:
     it does for every command after the first)."""
     spawner = subprocess.run(
         [sys.executable, "-S", "-c", SPAWNER, str(runs), *argv],
-        capture_output=True, text=True, check=True, env=child_env(pycache),
+        capture_output=True, text=True, check=True, env=child_env(pycache), cwd=ROOT,
     )
     *lines, floor_kib = spawner.stdout.split("\n")[:-1]
     results = []
@@ -132,7 +133,7 @@ def time_to_ready(data_dir: Path, work: Path, pycache: Path) -> float:
                 "--simulate", "--port", "0", "--usb-dir", str(work / "usb")]
         started = time.perf_counter()
         process = subprocess.Popen(
-            argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
             env=child_env(pycache, {"NOTIFY_SOCKET": str(address)}),
         )
         try:
