@@ -37,8 +37,7 @@ class PassphraseRefused(ApplianceError, ValueError):
     hint = "Run the command again and type the same passphrase twice."
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    keys = commands.add_parser("keys", help="make a key pair; enrol, list, remove recipients")
+def register(keys: argparse.ArgumentParser) -> None:
     sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
 
     new = sub.add_parser("new", help="make a new key pair; print the public key (recipient)")

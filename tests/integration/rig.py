@@ -99,6 +99,7 @@ def make_rig(
         sources=(camera, microphone),
         usb_dir=tmp_path / "usb",
     )
+    (tmp_path / "usb").mkdir()  # the port, as `run` makes it; a folder in it is a stick
     return Rig(
         config,
         clock,

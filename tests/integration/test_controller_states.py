@@ -25,7 +25,7 @@ from appliance.controller.states import (
     check_transition,
 )
 from appliance.controls.leds import ERROR_SHOW_SECONDS, LedDriver, StatusLights
-from appliance.controls.pins import make_pin_factory
+from appliance.controls.pins import mock_pin_factory
 from appliance.vault.errors import NotEnoughSpace
 from appliance.vault.lossy_filesystem import LossyFileSystem
 
@@ -128,7 +128,7 @@ def test_a_stop_that_was_asked_for_ends_in_idle_with_no_error(tmp_path):
 
 
 def test_the_leds_blink_their_error_pattern_for_as_long_as_the_error_state_lasts(tmp_path):
-    factory = make_pin_factory(simulate=True)
+    factory = mock_pin_factory()
     lights = StatusLights(GpioConfig(), factory)
     fs = LossyFileSystem(tmp_path / "data", free_bytes=4096 * MIB)
     rig = make_rig(tmp_path, fs=fs)

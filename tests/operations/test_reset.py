@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from appliance.cli import build_parser, main
+from appliance.cli import main, parse_args
 from appliance.cli.context import CliContext
 from appliance.cli.reset_cmd import NotConfirmed
 from appliance.config import RecordingConfig, StorageConfig
@@ -66,7 +66,7 @@ def make_device(data_dir, fs=None):
 
 def handler(data_dir, *args):
     """Run the command's handler directly, so its refusal is seen as the typed error."""
-    parsed = build_parser().parse_args(
+    parsed = parse_args(
         ["--data-dir", str(data_dir), "reset", "--systemctl", "/nonexistent", *args]
     )
     return parsed.handler(CliContext.from_args(parsed, {}), parsed)

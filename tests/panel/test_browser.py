@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from appliance.controls.button import ButtonControl
-from appliance.controls.pins import make_pin_factory
+from appliance.controls.pins import mock_pin_factory
 from appliance.controls.virtual_button import VirtualButton
 from appliance.panel.app import create_app
 from appliance.panel.pin_store import PinStore, panel_files
@@ -92,7 +92,7 @@ def served(request, tmp_path):
         button = ButtonControl(
             appliance.controller,
             FAST_GPIO,
-            make_pin_factory(simulate=True),
+            mock_pin_factory(),
             clock=button_clock,
             shutdown=stop.set,
         )

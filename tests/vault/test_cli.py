@@ -195,10 +195,10 @@ def test_keys_add_refuses_a_private_key_without_echoing_it(cli, data_dir):
 
 
 def test_the_handler_raises_the_specific_refusal(data_dir):
-    from appliance.cli import build_parser
+    from appliance.cli import parse_args
     from appliance.cli.context import CliContext
 
-    args = build_parser().parse_args(
+    args = parse_args(
         ["--data-dir", str(data_dir), "keys", "add", str(X25519Identity.generate())]
     )
     ctx = CliContext.from_args(args, {})
