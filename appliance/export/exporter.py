@@ -59,6 +59,8 @@ from .stickfs import StickDir, StickIO
 EXPORTABLE_STATES = frozenset({COMPLETE, INTERRUPTED, EXPORTED})
 WRITE_PROBE = ".vig-write-probe"
 DELETE_REASON = EXPORTED
+#: Extra bytes an earlier manifest of the same session may carry (its device name, stamps).
+MANIFEST_SLACK = 4096
 _SESSION_FAILURES = (
     ConflictingFile,
     UnsafeStickEntry,
@@ -283,14 +285,11 @@ class Exporter:
         manifest: Manifest | None = None,
     ) -> None:
         """Write a small file, unless an equal one is there; a different one is a conflict."""
-        existing = directory.regular_file(name)
-        if existing is not None:
-            with open(name, "rb", opener=lambda p, f: os.open(p, f | os.O_NOFOLLOW,
-                                                               dir_fd=directory.fd)) as fh:
-                current = fh.read()
-            if current == content or (
+        if directory.regular_file(name) is not None:
+            current = directory.read_small(name, _existing_limit(len(content), manifest))
+            if current is not None and (current == content or (
                 manifest is not None and _same_manifest(current, manifest, directory)
-            ):
+            )):
                 return
             if manifest is None:
                 result.notes.append(f"{directory.describe(name)} on the stick was left as it was.")
@@ -308,14 +307,11 @@ class Exporter:
         path = Path(self._vault.audit.path)
         log_bytes = path.read_bytes() if path.exists() else b""
         name = f"audit-{self._device}.log"
-        existing = export_dir.regular_file(name)
-        if existing is not None:
-            opener = lambda p, f: os.open(p, f | os.O_NOFOLLOW, dir_fd=export_dir.fd)  # noqa: E731
-            with open(name, "rb", opener=opener) as fh:
-                current = fh.read()
+        if export_dir.regular_file(name) is not None:
+            current = export_dir.read_small(name, len(log_bytes))
             if current == log_bytes:
                 return
-            if not log_bytes.startswith(current):
+            if current is None or not log_bytes.startswith(current):
                 stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self._wall_clock()))
                 name = f"audit-{self._device}-{stamp}.log"
                 result.notes.append(
@@ -361,6 +357,15 @@ def _finished_state(info: Any) -> str:
     if info.state in (COMPLETE, INTERRUPTED):
         return info.state
     return COMPLETE if all(f.complete for f in info.files) else INTERRUPTED
+
+
+def _existing_limit(size: int, manifest: Manifest | None) -> int:
+    """How much of a file already on the stick is worth reading to compare it with ours.
+
+    A manifest from an earlier export of the same session differs only in `exported_at`
+    and the like, so it gets some slack; anything larger is simply "different".
+    """
+    return size + MANIFEST_SLACK if manifest is not None else size
 
 
 def _same_manifest(current: bytes, manifest: Manifest, directory: StickDir) -> bool:

@@ -17,6 +17,8 @@ EXPORT_DIR_NAME = "VIG-EXPORT"
 MANIFEST_NAME = "MANIFEST.json"
 README_NAME = "README.txt"
 MANIFEST_FORMAT = "vig-export-manifest/1"
+#: No manifest the appliance writes comes near this; a larger one is not read at all.
+MANIFEST_MAX_BYTES = 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 

@@ -138,6 +138,30 @@ class StickDir:
             )
         return st
 
+    def read_small(self, name: str, limit: int) -> bytes | None:
+        """The content of a small file the stick supplies, or None when it is over `limit`.
+
+        Only `limit + 1` bytes are ever read: a stick can hold a file of any size where a
+        README or a manifest is expected, and reading it whole would exhaust memory.
+        """
+        try:
+            fd = os.open(name, _READ_FLAGS, dir_fd=self.fd)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UnsafeStickEntry(f"{self.describe(name)} on the stick is a link.") from exc
+            raise
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise UnsafeStickEntry(f"{self.describe(name)} on the stick is not a file.")
+            blocks = []
+            wanted = limit + 1
+            while wanted > 0 and (block := self.io.read(fd, min(wanted, COPY_BLOCK))):
+                blocks.append(block)
+                wanted -= len(block)
+        finally:
+            os.close(fd)
+        return None if wanted <= 0 else b"".join(blocks)
+
     def remove_stale_temp(self, name: str) -> None:
         """Remove a temporary left by an interrupted export (unlink never follows a link)."""
         temp = name + TEMP_SUFFIX

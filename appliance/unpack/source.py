@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..export.manifest import (
     EXPORT_DIR_NAME,
+    MANIFEST_MAX_BYTES,
     MANIFEST_NAME,
     Manifest,
     ManifestFile,
@@ -85,6 +86,11 @@ def _load(directory: Path) -> SessionSource:
     manifest_path = directory / MANIFEST_NAME
     if not manifest_path.is_file():
         return SessionSource(directory, None, "it has no MANIFEST.json")
+    if manifest_path.stat().st_size > MANIFEST_MAX_BYTES:
+        return SessionSource(
+            directory, None, f"its MANIFEST.json is over {MANIFEST_MAX_BYTES} bytes, not one "
+            "the appliance wrote"
+        )
     try:
         manifest = Manifest.from_json(manifest_path.read_bytes(), str(manifest_path))
     except ManifestInvalid as exc:

@@ -256,3 +256,16 @@ def test_wrong_key_leaves_no_output_folder(exported, tmp_path):
     code, _ = run(str(exported.root), "-i", str(other), "--out", str(tmp_path / "out"))
     assert code == EXIT_USAGE
     assert not (tmp_path / "out").exists()
+
+
+def test_a_huge_manifest_or_mark_on_the_stick_is_named_not_read(exported, tmp_path):
+    stick = exported.copy_to(tmp_path / "stick")
+    folder = stick / EXPORT_DIR_NAME / exported.complete.id
+    with open(folder / "MANIFEST.json", "r+b") as fh:
+        fh.truncate(256 * 1024 * 1024)
+    with open(folder / "mark-0001.json.age", "r+b") as fh:
+        fh.truncate(256 * 1024 * 1024)
+    code, text = run(str(folder), "-i", str(exported.key), "--out", str(tmp_path / "out"))
+    assert code == EXIT_SOME_FAILED, text
+    assert "MANIFEST.json is over 1048576 bytes, not one the appliance wrote" in text
+    assert "mark-0001.json.age cannot be read: mark-0001.json.age is over 1048576 bytes" in text
