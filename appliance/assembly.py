@@ -117,6 +117,7 @@ def build_parts(
         sources = build(config, clock)
     camera, microphone = sources
     vault.recover_interrupted()
+    vault.device_key()  # made here at the first start, never in an image build
     stick_finder = build_stick_finder(config, simulate=simulate, usb_dir=usb_dir)
     time_source = "system" if simulate else detect_time_source(Path(config.rtc_dir)).kind
     controller = Controller(

@@ -53,13 +53,15 @@ from .progress import (
     ProgressCallback,
     ProgressTracker,
 )
+from .signature import SIGNATURE_NAME, sign_manifest
 from .stick import Stick
 from .stickfs import StickDir, StickIO
 
 EXPORTABLE_STATES = frozenset({COMPLETE, INTERRUPTED, EXPORTED})
 WRITE_PROBE = ".vig-write-probe"
 DELETE_REASON = EXPORTED
-#: Extra bytes an earlier manifest of the same session may carry (its device name, stamps).
+#: Extra bytes an earlier manifest of the same session may carry (its device name, stamps):
+#: a larger file is simply "different", and never read whole.
 MANIFEST_SLACK = 4096
 _SESSION_FAILURES = (
     ConflictingFile,
@@ -266,8 +268,7 @@ class Exporter:
         tracker.enter(COPYING, info.id)
         with export_dir.subdir(info.id, create=True) as session_dir:
             result.bytes_copied += SessionCopier(session_dir, source_dir, tracker).copy(info.files)
-            manifest = self._manifest(info)
-            self._put_small(session_dir, MANIFEST_NAME, manifest.to_json(), result, manifest)
+            self._put_signed_manifest(session_dir, self._manifest(info))
             session_dir.fsync()
         export_dir.fsync()
         if not stick.is_present():
@@ -277,30 +278,41 @@ class Exporter:
         result.exported.append(info.id)
 
     def _put_small(
-        self,
-        directory: StickDir,
-        name: str,
-        content: bytes,
-        result: ExportResult,
-        manifest: Manifest | None = None,
+        self, directory: StickDir, name: str, content: bytes, result: ExportResult
     ) -> None:
-        """Write a small file, unless an equal one is there; a different one is a conflict."""
+        """Write a small file, unless one is there: an equal one is fine, another is noted."""
         if directory.regular_file(name) is not None:
-            current = directory.read_small(name, _existing_limit(len(content), manifest))
-            if current is not None and (current == content or (
-                manifest is not None and _same_manifest(current, manifest, directory)
-            )):
-                return
-            if manifest is None:
+            if directory.read_small(name, len(content)) != content:
                 result.notes.append(f"{directory.describe(name)} on the stick was left as it was.")
-                return
-            raise ConflictingFile(
-                f"{directory.describe(name)} already exists on the stick with different content."
-            )
+            return
+        self._write_small(directory, name, content)
+
+    def _write_small(self, directory: StickDir, name: str, content: bytes) -> None:
         directory.write_file(name, iter([content, b""]).__next__, lambda n: None)
         back = directory.read_back(name, lambda n: None)
         if back.size != len(content):
             raise VerifyFailed(f"{directory.describe(name)} reads back differently.")
+
+    def _put_signed_manifest(self, directory: StickDir, manifest: Manifest) -> None:
+        """Write the manifest and the device's signature of exactly those bytes.
+
+        A manifest already there for other files is a conflict (the session stays here).
+        One for the same files (an earlier export of this session that stopped before the
+        deletion) is replaced by ours: only bytes this device wrote are ever signed.
+        """
+        content = manifest.to_json()
+        if directory.regular_file(MANIFEST_NAME) is not None:
+            current = directory.read_small(MANIFEST_NAME, len(content) + MANIFEST_SLACK)
+            if current is None or not _same_manifest(current, manifest, directory):
+                raise ConflictingFile(
+                    f"{directory.describe(MANIFEST_NAME)} already exists on the stick with "
+                    "different content."
+                )
+        directory.regular_file(SIGNATURE_NAME)  # refuses a link or folder planted there
+        self._write_small(directory, MANIFEST_NAME, content)
+        self._write_small(
+            directory, SIGNATURE_NAME, sign_manifest(content, self._vault.device_key())
+        )
 
     def _put_audit_copy(self, export_dir: StickDir, result: ExportResult) -> None:
         """Copy the audit log; an older copy from this device is a prefix, so it is extended."""
@@ -320,6 +332,7 @@ class Exporter:
         export_dir.write_file(name, iter([log_bytes, b""]).__next__, lambda n: None)
 
     def _manifest(self, info: Any) -> Manifest:
+        head = self._vault.audit.head()
         return Manifest(
             session_id=info.id,
             state=_finished_state(info),
@@ -331,6 +344,8 @@ class Exporter:
             started_at=info.started_at,
             duration_s=info.duration_s,
             mark_count=info.mark_count,
+            audit_entries=head.entries,
+            audit_head=head.sha256,
         )
 
     def _forget(self, info: Any, stick: Stick) -> None:
@@ -357,15 +372,6 @@ def _finished_state(info: Any) -> str:
     if info.state in (COMPLETE, INTERRUPTED):
         return info.state
     return COMPLETE if all(f.complete for f in info.files) else INTERRUPTED
-
-
-def _existing_limit(size: int, manifest: Manifest | None) -> int:
-    """How much of a file already on the stick is worth reading to compare it with ours.
-
-    A manifest from an earlier export of the same session differs only in `exported_at`
-    and the like, so it gets some slack; anything larger is simply "different".
-    """
-    return size + MANIFEST_SLACK if manifest is not None else size
 
 
 def _same_manifest(current: bytes, manifest: Manifest, directory: StickDir) -> bool:

@@ -49,6 +49,11 @@ class Manifest:
     started_at: float | None = None
     duration_s: float | None = None
     mark_count: int | None = None
+    #: The device's audit chain at export time: its number of entries and the sha256 of
+    #: the last one (see appliance/vault/audit.py). Signed with the manifest, so a log cut
+    #: or rewritten since shows on the laptop.
+    audit_entries: int | None = None
+    audit_head: str | None = None
     format: str = field(default=MANIFEST_FORMAT)
 
     def to_json(self) -> bytes:
@@ -87,6 +92,24 @@ class Manifest:
                 started_at=data.get("started_at"),
                 duration_s=data.get("duration_s"),
                 mark_count=data.get("mark_count"),
+                audit_entries=_optional_int(data.get("audit_entries")),
+                audit_head=_optional_sha256(data.get("audit_head")),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ManifestInvalid(f"{where} cannot be read: {exc}.") from exc
+
+
+def _optional_int(value: object) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("the audit entry count is not a count")
+    return value
+
+
+def _optional_sha256(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _SHA256.match(value):
+        raise ValueError("the audit head is not a sha256")
+    return value
