@@ -16,6 +16,7 @@ from ..errors import ApplianceError
 from . import (
     age_cmd,
     audit_cmd,
+    device_key_cmd,
     doctor_cmd,
     export_cmd,
     keys_cmd,
@@ -35,6 +36,7 @@ COMMAND_MODULES = (
     export_cmd,
     panel_cmd,
     audit_cmd,
+    device_key_cmd,
     age_cmd,
     doctor_cmd,
     reset_cmd,

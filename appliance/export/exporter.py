@@ -36,6 +36,8 @@ from .errors import (
     VerifyFailed,
 )
 from .manifest import (
+    AUDIT_COPY_PREFIX,
+    AUDIT_COPY_SUFFIX,
     EXPORT_DIR_NAME,
     MANIFEST_NAME,
     README_NAME,
@@ -318,14 +320,14 @@ class Exporter:
         """Copy the audit log; an older copy from this device is a prefix, so it is extended."""
         path = Path(self._vault.audit.path)
         log_bytes = path.read_bytes() if path.exists() else b""
-        name = f"audit-{self._device}.log"
+        name = f"{AUDIT_COPY_PREFIX}{self._device}{AUDIT_COPY_SUFFIX}"
         if export_dir.regular_file(name) is not None:
             current = export_dir.read_small(name, len(log_bytes))
             if current == log_bytes:
                 return
             if current is None or not log_bytes.startswith(current):
                 stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self._wall_clock()))
-                name = f"audit-{self._device}-{stamp}.log"
+                name = f"{AUDIT_COPY_PREFIX}{self._device}-{stamp}{AUDIT_COPY_SUFFIX}"
                 result.notes.append(
                     f"An audit copy on the stick did not match this appliance; wrote {name}."
                 )

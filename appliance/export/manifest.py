@@ -17,6 +17,10 @@ EXPORT_DIR_NAME = "VIG-EXPORT"
 MANIFEST_NAME = "MANIFEST.json"
 README_NAME = "README.txt"
 MANIFEST_FORMAT = "vig-export-manifest/1"
+#: The device's audit log on the stick: audit-<device>.log, and audit-<device>-<stamp>.log
+#: when the stick's copy did not match the device's log.
+AUDIT_COPY_PREFIX = "audit-"
+AUDIT_COPY_SUFFIX = ".log"
 #: No manifest the appliance writes comes near this; a larger one is not read at all.
 MANIFEST_MAX_BYTES = 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
