@@ -71,8 +71,8 @@ def test_audit_records_export_and_deletion_with_hashes_and_is_copied(recorded, t
     assert recorded.vault.audit.verify().ok
     for session_id, files in hashes.items():
         events = [e["event"] for e in entries if e.get("session") == session_id]
-        assert events[-3:] == ["session_exported", "session_exported_and_deleted",
-                               "session_deleted"]
+        assert events[-4:] == ["session_exported", "session_exported_and_deleted",
+                               "session_delete_started", "session_deleted"]
         done = next(e for e in entries if e["event"] == "session_exported_and_deleted"
                     and e["session"] == session_id)
         recorded_hashes = dict(item.split("=") for item in done["files"].split(";"))
