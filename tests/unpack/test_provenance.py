@@ -174,8 +174,9 @@ def test_exports_over_time_to_one_stick_are_trusted(tmp_path):
     device = Device(tmp_path)
     make_session(device.vault)
     device.export()
-    make_session(device.vault, wall_start=1_764_010_000.0)
+    later = make_session(device.vault, wall_start=1_764_010_000.0)
     device.export()
+    (device.folder(later.id) / ".DS_Store").write_bytes(b"a Mac opened this folder")
 
     code, text = device.unpack()
 
