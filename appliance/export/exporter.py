@@ -2,8 +2,10 @@
 
 The order is the promise: write (temp name, fsync, rename, fsync the folder), read back
 from the stick with its cached pages dropped, compare with the hash the vault recorded when
-the file was written, write the manifest, check the stick is still the one we wrote to,
-and only then delete the session from the SD card (an audited, crypto-erasing delete).
+the file was written, write the manifest and the device's signature of it (with the
+audit chain's head, so a laptop can tell forged files and a cut log), check the stick is
+still the one we wrote to, and only then delete the session from the SD card (an audited,
+crypto-erasing delete).
 Any doubt keeps the session. A stick pulled half-way leaves temporaries that the next
 export removes; files that did arrive are recognised by their hash and not copied again.
 """
