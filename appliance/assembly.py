@@ -196,6 +196,7 @@ def build_parts(
         sources = build(config, clock)
     camera, microphone = sources
     vault.recover_interrupted()
+    vault.device_key()  # made here at the first start, never in an image build
     usb_port = simulated_usb_port(config, data_dir, usb_dir) if simulate else None
     stick_finder = build_stick_finder(usb_port)
     time_source = "system" if simulate else detect_time_source(Path(config.rtc_dir)).kind

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "panel": ("panel_cmd", "the phone panel"),
     "audit": ("audit_cmd", "check the audit log"),
+    "device-key": ("device_key_cmd", "show the fingerprint of the key that signs exports"),
     "age": ("age_cmd", "encrypt or decrypt age files (no data dir needed)"),
     "doctor": (
         "doctor_cmd",

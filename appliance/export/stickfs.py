@@ -198,16 +198,22 @@ class StickDir:
             self.io.fsync(self.fd)
         return size
 
-    def read_small(self, name: str) -> bytes:
-        """The whole of a small file already on the stick (a manifest, an audit copy)."""
+    def read_small(self, name: str, limit: int) -> bytes | None:
+        """The content of a small file the stick supplies, or None when it is over `limit`.
+
+        Only `limit + 1` bytes are ever read: a stick can hold a file of any size where a
+        README or a manifest is expected, and reading it whole would exhaust memory.
+        """
         fd = self._open_file(name)
         try:
             blocks = []
-            while block := self.io.read(fd, COPY_BLOCK):
+            wanted = limit + 1
+            while wanted > 0 and (block := self.io.read(fd, min(wanted, COPY_BLOCK))):
                 blocks.append(block)
+                wanted -= len(block)
         finally:
             os.close(fd)
-        return b"".join(blocks)
+        return None if wanted <= 0 else b"".join(blocks)
 
     def _open_file(self, name: str) -> int:
         """A descriptor for reading a regular file here; a link or anything else is refused."""

@@ -77,6 +77,7 @@ class SessionUnpacker:
         outcome = SessionOutcome(source.id, folder, f"Session {source.id}")
         for name, problem in source.damaged.items():
             outcome.failures.append(f"{source.directory / name} is damaged: {problem}.")
+        outcome.failures.extend(source.untrusted)
         if source.manifest_problem:
             outcome.warnings.append(
                 f"{source.directory}: {source.manifest_problem}; the files could not be checked."

@@ -43,6 +43,30 @@ def line_hash(line: bytes) -> str:
 
 
 @dataclass(frozen=True)
+class AuditHead:
+    """Where the chain stood: its number of entries and the hash of the last one."""
+
+    entries: int
+    sha256: str
+
+
+def chained_line_hashes(data: bytes) -> list[str]:
+    """The hash of each line of a log copy, for as long as the chain holds from the start.
+
+    A copy whose entry N hashes to the head a device signed is, up to N, the log the device
+    had then: each entry carries the hash of the one before it.
+    """
+    hashes: list[str] = []
+    expected_prev = GENESIS
+    for number, line in enumerate(data.split(b"\n")[:-1], start=1):
+        if _check_entry(line, number, expected_prev) is not None:
+            break
+        expected_prev = line_hash(line)
+        hashes.append(expected_prev)
+    return hashes
+
+
+@dataclass(frozen=True)
 class AuditVerification:
     entries: int
     #: 1-based number of the first entry that the chain no longer vouches for.
@@ -101,6 +125,34 @@ class AuditLog:
         line = json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()
         file.write(line + b"\n")
         return line
+
+    def head(self) -> AuditHead:
+        """The chain's head now (GENESIS and 0 entries for a log not yet written)."""
+        if not self.path.exists():
+            return AuditHead(0, GENESIS)
+        last_line, _ = _read_tail(self.path)
+        if last_line is None:
+            return AuditHead(0, GENESIS)
+        return AuditHead(_seq_after(last_line, self.path) - 1, line_hash(last_line))
+
+    def mentions(self, event: str, session: str) -> bool:
+        """True if an entry `event` about `session` is in the log (read once, line by line)."""
+        if not self.path.exists():
+            return False
+        needle = json.dumps(session).encode()
+        with open(self.path, "rb") as reader:
+            for line in reader:
+                if needle not in line:
+                    continue
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(entry, dict) and (entry.get("event"), entry.get("session")) == (
+                    event, session
+                ):
+                    return True
+        return False
 
     def entries(self) -> list[dict]:
         if not self.path.exists():

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +22,7 @@ from .atomic_file import replace_atomically_with
 from .audit import AuditLog
 from .errors import SessionClosed, storage_errors
 from .filesystem import FileSystem, WritableFile
-from .session_files import METADATA_FILE, file_digest, numbered_name
+from .session_files import METADATA_FILE, file_digest, numbered_name, padded_json
 from .state import COMPLETE, INTERRUPTED, FileRecord, SessionState, write_state
 
 if TYPE_CHECKING:
@@ -226,7 +225,7 @@ class SessionWriter:
             self._write_small("metadata", METADATA_FILE, self._metadata)
 
     def _write_small(self, kind: str, name: str, document: dict) -> None:
-        data = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        data = padded_json(document, kind)
         sink: HashingSink | None = None
 
         def seal(file: WritableFile) -> None:

@@ -8,6 +8,7 @@ import time
 from appliance.assembly import build_parts, build_service_parts
 from appliance.config import Config, ExportConfig
 from appliance.sources import VirtualClock
+from appliance.vault.device_key import DEVICE_KEY_FILE
 
 
 def test_a_valid_pi5_rtc_makes_rtc_the_time_source_of_the_sessions(tmp_path, monkeypatch):
@@ -67,3 +68,16 @@ def test_a_pi_has_no_usb_port_folder_and_powers_off_on_a_long_hold(tmp_path, mon
     service.shutdown()
     assert stop.is_set() and calls == [["systemctl", "poweroff"]]
     assert not (tmp_path / "data" / "usb").exists()
+
+
+def test_the_device_key_is_made_at_the_first_start_and_kept(tmp_path):
+    config = Config(data_dir=str(tmp_path / "data"))
+    key_file = tmp_path / "data" / DEVICE_KEY_FILE
+    assert not key_file.exists()
+    build_parts(config, tmp_path / "data", simulate=True, clock=VirtualClock(),
+                usb_dir=tmp_path / "usb", sources=(None, None))
+    first = key_file.read_bytes()
+    assert len(first) == 32 and key_file.stat().st_mode & 0o777 == 0o600
+    build_parts(config, tmp_path / "data", simulate=True, clock=VirtualClock(),
+                usb_dir=tmp_path / "usb", sources=(None, None))
+    assert key_file.read_bytes() == first
