@@ -34,7 +34,7 @@ def stick(tmp_path):
 def test_a_small_file_is_read_through_the_sticks_io(stick):
     root, directory, io = stick
     (root / "MANIFEST.json").write_bytes(b'{"format": 1}')
-    assert directory.read_small("MANIFEST.json") == b'{"format": 1}'
+    assert directory.read_small("MANIFEST.json", 1024) == b'{"format": 1}'
     assert io.reads >= 1
 
 
@@ -45,9 +45,9 @@ def test_reading_refuses_a_link_or_a_special_file(stick, tmp_path):
     (root / "MANIFEST.json").symlink_to(secret)
     os.mkfifo(root / "audit-vig.log")
     with pytest.raises(UnsafeStickEntry, match="link"):
-        directory.read_small("MANIFEST.json")
+        directory.read_small("MANIFEST.json", 1024)
     with pytest.raises(UnsafeStickEntry, match="not a file"):
-        directory.read_small("audit-vig.log")
+        directory.read_small("audit-vig.log", 1024)
 
 
 def test_removing_a_link_removes_the_link_not_its_target(stick, tmp_path):
