@@ -12,7 +12,7 @@ from appliance.sources import VirtualClock
 def test_a_valid_pi5_rtc_makes_rtc_the_time_source_of_the_sessions(tmp_path, monkeypatch):
     rtc = tmp_path / "rtc0"
     rtc.mkdir()
-    (rtc / "name").write_text("rpi_rtc\n")
+    (rtc / "name").write_text("rpi-rtc soc:rpi_rtc\n")  # as drivers/rtc/sysfs.c writes it
     (rtc / "since_epoch").write_text(f"{int(time.time())}\n")
     config = Config(data_dir=str(tmp_path / "data"), rtc_dir=str(rtc))
     sim = build_parts(

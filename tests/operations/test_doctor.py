@@ -42,7 +42,7 @@ def setup(tmp_path):
     (proc / "core_pattern").write_text("|/bin/false\n")
     rtc = tmp_path / "rtc0"
     rtc.mkdir()
-    (rtc / "name").write_text("rpi_rtc\n")
+    (rtc / "name").write_text("rpi-rtc soc:rpi_rtc\n")  # as drivers/rtc/sysfs.c writes it
     (rtc / "since_epoch").write_text("1764100000\n")
     config = tmp_path / "config.toml"  # judged on its own, not on this machine's free space
     config.write_text("[storage]\nreserve_bytes = 0\nstart_headroom_minutes = 0.0\n")
