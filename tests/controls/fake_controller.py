@@ -146,8 +146,9 @@ class FakeController:
         with self._lock:
             return [dict(info) for info in self.stored.values()]
 
-    def warm_up(self) -> None:
+    def warm_up(self) -> bool:
         self.warm_ups += 1
+        return True
 
     def preview_jpeg(self) -> bytes | None:
         with self._lock:
