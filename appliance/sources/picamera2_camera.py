@@ -30,10 +30,12 @@ from pip. Each call they make was tried against PyAV 18.1:
   av.Packet(packet); packet dts/pts/time_base/is_keyframe/stream setters; container.mux.
 - broken: `frame.pict_type = "I"` (LibavH264Encoder._encode, after force_key_frame) raises
   TypeError, since PictureType became an IntEnum in PyAV 14 (PyAV PR #1634). On the
-  camera's request thread that would lose the request and the encode. So on the libav
-  encoder this adapter forces keyframes only if the installed PyAV takes the string, and
-  otherwise relies on the one-second GOP (iperiod = fps): a part then starts at most 1 s
-  later than asked.
+  camera's request thread that would lose the request and the encode, and without forcing,
+  a part starts at the next one-second keyframe (measured: asked at frame 40, came at 60).
+  So on the libav encoder the adapter uses `keyframe_encoder_class`: a subclass whose
+  `force_key_frame` never touches picamera2's own request counter (so its string never
+  runs) and whose stream (`encoder._stream`, set in `_start`) marks the next frame with
+  `PictureType.I` (`encoder.KeyframeOnRequest`); libx264's closed GOP makes it an IDR.
 - renamed: `Flags.GLOBAL_HEADER` is `Flags.global_header` (only reached with repeat=False,
   never passed here); `Flags.QSCALE` is `Flags.qscale` (picamera2 tries both).
 - encoders/encoder.py's audio thread uses `threading.Event.isSet()` (deprecated alias,
@@ -50,11 +52,10 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-import av
 import numpy as np
 
 from .adapter_errors import CameraBusy, CameraNotFound, HardwareLibraryMissing
-from .encoder import check_video_settings
+from .encoder import KeyframeOnRequest, check_video_settings
 from .errors import SourceStateError
 from .preview import PREVIEW_WIDTH, jpeg_from_yuv420p, preview_size
 from .types import Clock, EncodedFrame, FrameSink
@@ -94,14 +95,20 @@ def count_cameras(picamera2_module: ModuleType) -> int:
     return len(picamera2_module.Picamera2.global_camera_info())
 
 
-def pyav_takes_picture_type_names() -> bool:
-    """Whether `frame.pict_type = "I"` works, as picamera2's libav encoder needs."""
-    frame = av.VideoFrame(16, 16, "yuv420p")
-    try:
-        frame.pict_type = "I"
-    except TypeError:
-        return False
-    return True
+def keyframe_encoder_class(libav_encoder: type) -> type:
+    """picamera2's `LibavH264Encoder`, forcing keyframes in a way PyAV >= 14 accepts."""
+
+    class KeyframeLibavH264Encoder(libav_encoder):  # type: ignore[misc,valid-type]
+        def force_key_frame(self) -> None:
+            stream = getattr(self, "_stream", None)
+            if isinstance(stream, KeyframeOnRequest):
+                stream.request()
+
+        def _start(self) -> None:
+            super()._start()
+            self._stream = KeyframeOnRequest(self._stream)  # type: ignore[has-type]
+
+    return KeyframeLibavH264Encoder
 
 
 def packed_yuv420(array: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -196,7 +203,10 @@ class Picamera2Camera:
                 controls = self._controls or load_libcamera_controls()
                 picam2.set_controls({"AfMode": controls.AfModeEnum.Continuous})
             encoder_class = lib.encoders.H264Encoder
-            encoder = encoder_class(**self.encoder_arguments(encoder_class))
+            libav = encoder_class.__name__ == LIBAV_ENCODER_NAME
+            if libav:
+                encoder_class = keyframe_encoder_class(encoder_class)
+            encoder = encoder_class(**self.encoder_arguments(libav))
             self._can_force_keyframe = self._keyframes_can_be_forced(encoder)
             self._sink, self._to_shared, self.error = sink, None, None
             self._encoder = encoder
@@ -245,14 +255,14 @@ class Picamera2Camera:
             self._picam2 = None
 
     # --- set-up ---------------------------------------------------------------------------
-    def encoder_arguments(self, encoder_class: type) -> dict[str, Any]:
+    def encoder_arguments(self, libav: bool) -> dict[str, Any]:
         arguments = {
             "bitrate": self.bitrate,
             "repeat": True,  # SPS/PPS before every IDR: each part and clip stands alone
             "iperiod": self.fps,  # one-second GOP (DESIGN.md)
             "framerate": self.fps,
         }
-        if encoder_class.__name__ != LIBAV_ENCODER_NAME:
+        if not libav:
             arguments["profile"] = "high"
         return arguments
 
@@ -277,13 +287,6 @@ class Picamera2Camera:
     def _keyframes_can_be_forced(self, encoder: Any) -> bool:
         if not hasattr(encoder, "force_key_frame"):
             _logger.warning("picamera2 is older than 0.3.31: keyframes follow the GOP only")
-            return False
-        if type(encoder).__name__ == LIBAV_ENCODER_NAME and not pyav_takes_picture_type_names():
-            _logger.warning(
-                "picamera2's libav encoder cannot force keyframes with PyAV %s; "
-                "parts start at the next one-second keyframe",
-                av.__version__,
-            )
             return False
         return True
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import inspect
 import types
+from fractions import Fraction
 
+import av
 import numpy as np
 
 
@@ -107,8 +109,62 @@ class H264Encoder(_FakeEncoder):
 
 
 class LibavH264Encoder(_FakeEncoder):
+    """picamera2's libav encoder, with its `_start`, `_encode` and `force_key_frame` as in
+    0.3.36 on real PyAV (libx264 into a "null" container); `encode_picture` plays one
+    camera request through them. Like the real one, a forced keyframe sets
+    `frame.pict_type = "I"`, which PyAV >= 14 refuses with TypeError."""
+
     signature = staticmethod(_libav_signature)
     passes_packet = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound = inspect.signature(self.signature).bind(*args, **kwargs)
+        bound.apply_defaults()
+        self.settings = dict(bound.arguments)
+        self._key_frames_requested = self._key_frames_generated = 0
+        self._stream = None
+
+    def start(self, quality=None):
+        super().start(quality)
+        self._start()
+
+    def _start(self):
+        self._container = av.open("/dev/null", "w", format="null")
+        self._stream = self._container.add_stream("h264", rate=self.settings["framerate"])
+        self._stream.width, self._stream.height = self.width, self.height
+        self._stream.pix_fmt = "yuv420p"
+        if self.settings["bitrate"] is not None:
+            self._stream.codec_context.bit_rate = self.settings["bitrate"]
+        self._stream.codec_context.gop_size = self.settings["iperiod"] or (1 << 31) - 1
+        self._stream.codec_context.options["preset"] = "ultrafast"
+        self._stream.codec_context.time_base = Fraction(1, 1_000_000)
+        self._stream.codec_context.options["tune"] = "zerolatency"
+
+    def force_key_frame(self):
+        self.keyframes_forced += 1
+        self._key_frames_requested += 1
+
+    def encode_picture(self, sensor_ns: int, picture: np.ndarray) -> None:
+        """LibavH264Encoder._encode for one YUV420 request (a (1.5 x height, width) array)."""
+        timestamp_us = self._timestamp(sensor_ns)
+        frame = av.VideoFrame.from_numpy_buffer(picture, format="yuv420p", width=self.width)
+        frame.pts = timestamp_us
+        if self._key_frames_requested > self._key_frames_generated:
+            self._key_frames_generated += 1
+            frame.pict_type = "I"
+        for packet in self._stream.encode(frame):
+            for out in self._output:
+                out.outputframe(bytes(packet), packet.is_keyframe, packet.pts, packet, False)
+
+    def stop(self):
+        if self._stream is not None:
+            for packet in self._stream.encode():
+                for out in self._output:
+                    out.outputframe(bytes(packet), packet.is_keyframe, packet.pts, packet, False)
+            self._container.close()
+            self._stream = None
+        super().stop()
 
 
 class AfModeEnum:

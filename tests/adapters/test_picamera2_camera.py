@@ -10,13 +10,13 @@ import pytest
 
 from appliance.assembly import HardwareUnavailable, build_real_sources
 from appliance.config import Config
+from appliance.recording.h264 import is_self_contained_idr
 from appliance.sources.adapter_errors import CameraBusy, CameraNotFound
 from appliance.sources.errors import SourceStateError
 from appliance.sources.picamera2_camera import (
     ENCODER_ARGS,
     Picamera2Camera,
     packed_yuv420,
-    pyav_takes_picture_type_names,
 )
 
 from .fake_picamera2 import AfModeEnum, libcamera_controls, make_picamera2
@@ -102,13 +102,60 @@ def test_v4l2_encoder_gets_only_the_allowed_arguments():
     }
 
 
-def test_libav_encoder_gets_no_profile_and_no_string_picture_type():
-    camera, _, _, encoder = started(make_picamera2(libav=True))
+def test_libav_encoder_gets_no_profile():
+    _, _, _, encoder = started(make_picamera2(libav=True))
     assert encoder.passed == {"bitrate": 6_000_000, "repeat": True, "iperiod": 30, "framerate": 30}
-    # PyAV >= 14 refuses picamera2's `frame.pict_type = "I"`, so nothing is forced.
-    assert av.__version__ >= "14" and not pyav_takes_picture_type_names()
-    camera.request_keyframe()
-    assert encoder.keyframes_forced == 0
+
+
+def grey_picture(width, height, n):
+    """A YUV420 picture that changes a little each frame, so P frames carry something."""
+    picture = np.full((height * 3 // 2, width), 128, np.uint8)
+    picture[:height] = (np.arange(width, dtype=np.uint16)[None, :] + 3 * n) % 256
+    return picture
+
+
+def encode_on_the_pi5_path(asked_at: int, frames: int = 60):
+    """A 320x240 camera on picamera2's libav encoder (real libx264); a keyframe asked for
+    just before frame `asked_at`. Returns the frame numbers that came out as keyframes."""
+    module = make_picamera2(libav=True)
+    clocks = Clocks(1000.040)
+    camera = Picamera2Camera(
+        clocks, 320, 240, 30, 300_000, picamera2_module=module,
+        libcamera_controls=libcamera_controls, monotonic=clocks.read_monotonic,
+    )
+    delivered = []
+    camera.start(delivered.append)
+    encoder = module.opened[-1].encoder
+    for n in range(frames):
+        if n == asked_at:
+            camera.request_keyframe()
+        encoder.encode_picture(SENSOR_START_NS + n * FRAME_NS, grey_picture(320, 240, n))
+    camera.stop()
+    assert camera.error is None and len(delivered) == frames
+    first = delivered[0].capture_time
+    keyframes = [f for f in delivered if f.keyframe]
+    assert all(is_self_contained_idr(f.data) for f in keyframes)  # IDR with SPS/PPS
+    return [round((f.capture_time - first) * 30) for f in keyframes]
+
+
+@pytest.mark.parametrize("asked_at", [40, 17])
+def test_on_the_pi5_encoder_a_keyframe_comes_at_the_frame_it_was_asked_for(asked_at):
+    keyframes = encode_on_the_pi5_path(asked_at)
+    assert keyframes[0] == 0 and asked_at in keyframes
+
+
+def test_picamera2s_own_forcing_is_what_pyav_refuses():
+    """Why the adapter brings its own subclass: picamera2's string picture type."""
+    module = make_picamera2(libav=True)
+    encoder = module.encoders.LibavH264Encoder(bitrate=300_000, repeat=True, iperiod=30,
+                                               framerate=30)
+    encoder.width, encoder.height = 320, 240
+    encoder.output = module.outputs.Output()
+    encoder.start()
+    encoder.force_key_frame()
+    with pytest.raises(TypeError):
+        encoder.encode_picture(SENSOR_START_NS, grey_picture(320, 240, 0))
+    assert av.__version__ >= "14"
 
 
 @pytest.mark.parametrize("autofocus", [True, False])
