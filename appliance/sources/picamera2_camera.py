@@ -7,9 +7,13 @@ Written against picamera2 0.3.36 (raspberrypi/picamera2 3e6dff0, May 2026):
   SensorTimestamp (ns) // 1000 in `encoder.firsttimestamp` (µs) and subtracts it. So a
   frame's sensor time is `(timestamp + encoder.firsttimestamp) / 1e6` s on CLOCK_MONOTONIC
   (the Pi's camera drivers stamp V4L2 buffers on it; libcamera's docs speak of the boot
-  clock, identical on a Pi, which never suspends). Checked, not assumed: the first frame's
-  lag behind `time.monotonic()` is measured and logged, and a sensor clock found elsewhere
-  is anchored at that frame's arrival instead.
+  clock, identical on a Pi, which never suspends). Checked, not assumed: each frame's lag
+  behind `time.monotonic()` is measured, and its minimum over the first second is the
+  pipeline's latency (`sensor_lag`, logged). The first frames can come late: an x264
+  encoder still warming up delivered the first one 0.57 s and 1.38 s after its sensor
+  time, though the sensor was on CLOCK_MONOTONIC. So only a lag beyond several seconds
+  (`SENSOR_CLOCK_LIMIT`), or a frame arriving before its sensor time, means the sensor
+  clock is elsewhere; then frames are anchored at that frame's arrival instead.
   The libav encoder's packet pts is that same number (its time base is 1/1e6).
 - `picamera2.encoders.H264Encoder` is the V4L2 hardware encoder on a Pi 4 (VC4) and an
   alias of `LibavH264Encoder` (libx264 through PyAV) on a Pi 5, whose `__init__` takes only
@@ -64,9 +68,12 @@ _logger = logging.getLogger(__name__)
 
 #: The keyword arguments both H264Encoder classes accept and this adapter uses.
 ENCODER_ARGS = ("bitrate", "repeat", "iperiod", "framerate", "profile")
-#: A first frame arriving later than this after its SensorTimestamp (or before it) means
-#: the sensor is not on CLOCK_MONOTONIC: then the first frame's arrival anchors the clock.
-SENSOR_CLOCK_TOLERANCE = 0.5
+#: A frame arriving later than this after its SensorTimestamp (or before it) means the
+#: sensor is not on CLOCK_MONOTONIC: then that frame's arrival anchors the clock. Several
+#: seconds, because a software encoder that falls behind delays the first frames by 1.4 s.
+SENSOR_CLOCK_LIMIT = 5.0
+#: The latency is the minimum lag over this much sensor time from the first frame (s).
+SENSOR_LAG_WINDOW = 1.0
 LIBAV_ENCODER_NAME = "LibavH264Encoder"
 
 
@@ -170,10 +177,15 @@ class Picamera2Camera:
         self._picam2: Any = None
         self._encoder: Any = None
         self._sink: FrameSink | None = None
-        self._to_shared: float | None = None
+        self._to_shared = 0.0
+        self._first_sensor_time = 0.0
+        self._lag_measured = False
         self._can_force_keyframe = False
-        #: CLOCK_MONOTONIC minus the first frame's sensor time (s): the pipeline's latency.
+        #: The least of CLOCK_MONOTONIC minus a frame's sensor time (s) over the first
+        #: second: the pipeline's latency.
         self.sensor_lag: float | None = None
+        #: "monotonic", or "anchored" when the sensor clock was found elsewhere.
+        self.sensor_clock: str | None = None
         self.frames_delivered = 0
         self.frames_unstamped = 0
         self.error: BaseException | None = None
@@ -208,7 +220,7 @@ class Picamera2Camera:
                 encoder_class = keyframe_encoder_class(encoder_class)
             encoder = encoder_class(**self.encoder_arguments(libav))
             self._can_force_keyframe = self._keyframes_can_be_forced(encoder)
-            self._sink, self._to_shared, self.error = sink, None, None
+            self._sink, self.sensor_clock, self.error = sink, None, None
             self._encoder = encoder
             output = frame_output_class(lib.outputs.Output)(self._on_frame)
             try:
@@ -301,8 +313,7 @@ class Picamera2Camera:
             self.frames_unstamped += 1
             return
         sensor_time = (timestamp_us + first) / 1_000_000
-        if self._to_shared is None:
-            self._to_shared = self._measure_sensor_clock(sensor_time)
+        self._check_sensor_clock(sensor_time)
         try:
             sink(EncodedFrame(data, sensor_time + self._to_shared, keyframe))
         except Exception as exc:  # kept and reported: raising would kill picamera2's thread
@@ -311,19 +322,39 @@ class Picamera2Camera:
             return
         self.frames_delivered += 1
 
-    def _measure_sensor_clock(self, sensor_time: float) -> float:
-        """Seconds to add to a sensor time to put it on the shared clock."""
+    def _check_sensor_clock(self, sensor_time: float) -> None:
+        """Decide, and over the first second check, how sensor times reach the shared clock."""
         monotonic_now = self._monotonic()
-        shared_now = self.clock.now()
-        self.sensor_lag = monotonic_now - sensor_time
-        if 0.0 <= self.sensor_lag < SENSOR_CLOCK_TOLERANCE:
+        lag = monotonic_now - sensor_time
+        if self.sensor_clock is None:
+            self._first_sensor_time, self.sensor_lag = sensor_time, lag
+            self._lag_measured = False
+            if 0.0 <= lag < SENSOR_CLOCK_LIMIT:
+                self.sensor_clock = "monotonic"
+                self._to_shared = self.clock.now() - monotonic_now
+            else:
+                self._anchor(sensor_time, lag)
+            return
+        if self._lag_measured:
+            return
+        if sensor_time - self._first_sensor_time > SENSOR_LAG_WINDOW:
+            self._lag_measured = True
             _logger.info(
-                "camera timestamps on CLOCK_MONOTONIC",
-                extra={"sensor_lag_ms": round(self.sensor_lag * 1000, 1)},
+                "camera timestamps",
+                extra={"sensor_clock": self.sensor_clock,
+                       "sensor_lag_ms": round((self.sensor_lag or 0.0) * 1000, 1)},
             )
-            return shared_now - monotonic_now
+            return
+        if self.sensor_clock == "monotonic" and lag < 0.0:
+            self._anchor(sensor_time, lag)  # a frame before its sensor time: not monotonic
+        if self.sensor_lag is None or lag < self.sensor_lag:
+            self.sensor_lag = lag
+
+    def _anchor(self, sensor_time: float, lag: float) -> None:
+        """Put this frame at its arrival on the shared clock, and the others after it."""
         _logger.warning(
-            "camera timestamps are not on CLOCK_MONOTONIC; anchoring them at the first frame",
-            extra={"sensor_offset_s": round(self.sensor_lag, 3)},
+            "camera timestamps are not on CLOCK_MONOTONIC; anchoring them at a frame's arrival",
+            extra={"sensor_offset_s": round(lag, 3)},
         )
-        return shared_now - sensor_time
+        self.sensor_clock = "anchored"
+        self._to_shared = self.clock.now() - sensor_time

@@ -55,23 +55,53 @@ def started(module, **kwargs):
     return camera, clocks, frames, module.opened[-1].encoder
 
 
+def feed_arriving(encoder, clocks, n: int, lag: float) -> None:
+    """Frame n, handed over `lag` s after its sensor time on CLOCK_MONOTONIC."""
+    sensor_ns = SENSOR_START_NS + n * FRAME_NS
+    clocks.monotonic = sensor_ns / 1e9 + lag
+    encoder.feed(sensor_ns)
+
+
 def test_sensor_timestamps_land_on_the_shared_clock():
-    camera, _, frames, encoder = started(make_picamera2())
+    camera, clocks, frames, encoder = started(make_picamera2())
     for n in range(3):
-        encoder.feed(SENSOR_START_NS + n * FRAME_NS)
+        feed_arriving(encoder, clocks, n, 0.040)
     assert encoder.firsttimestamp == SENSOR_START_NS // 1000
     assert [f.capture_time for f in frames] == pytest.approx(
         [5.0, 5.0 + 0.033333, 5.0 + 0.066666], abs=2e-6
     )
-    assert camera.sensor_lag == pytest.approx(0.040)
+    assert camera.sensor_lag == pytest.approx(0.040) and camera.sensor_clock == "monotonic"
+
+
+@pytest.mark.parametrize("first_lag", [0.57, 1.38])  # measured with a lagging x264
+def test_an_encoder_that_falls_behind_at_first_shifts_no_frame(first_lag):
+    camera, clocks, frames, encoder = started(make_picamera2())
+    for n in range(45):  # the backlog drains over the first second
+        feed_arriving(encoder, clocks, n, max(0.040, first_lag - n * 0.05))
+    expected = [5.0 + n * FRAME_NS / 1e9 for n in range(45)]  # each at its sensor time
+    assert [f.capture_time for f in frames] == pytest.approx(expected, abs=2e-6)
+    assert camera.sensor_clock == "monotonic"
+    assert camera.sensor_lag == pytest.approx(0.040, abs=1e-5)  # least over the first second
+
+
+def test_a_frame_before_its_sensor_time_means_the_sensor_clock_is_elsewhere():
+    camera, clocks, frames, encoder = started(make_picamera2())
+    feed_arriving(encoder, clocks, 0, 0.040)
+    feed_arriving(encoder, clocks, 1, -0.5)  # impossible on CLOCK_MONOTONIC
+    feed_arriving(encoder, clocks, 2, -0.5)
+    assert camera.sensor_clock == "anchored"
+    assert frames[1].capture_time == pytest.approx(clocks.now() - FRAME_NS / 1e9)
+    assert frames[2].capture_time - frames[1].capture_time == pytest.approx(0.033333, abs=2e-6)
 
 
 def test_sensor_clock_far_from_monotonic_is_anchored_at_the_first_frame():
     clocks = Clocks(1060.0)  # the first frame "arrives" 60 s after its sensor time
     camera, _, frames, encoder = started(make_picamera2(), clocks=clocks)
     encoder.feed(SENSOR_START_NS)
+    arrival = clocks.now()
+    clocks.monotonic += FRAME_NS / 1e9
     encoder.feed(SENSOR_START_NS + FRAME_NS)
-    assert frames[0].capture_time == pytest.approx(clocks.now())
+    assert frames[0].capture_time == pytest.approx(arrival)
     assert frames[1].capture_time - frames[0].capture_time == pytest.approx(0.033333, abs=2e-6)
     assert camera.sensor_lag == pytest.approx(60.0)
 
@@ -129,6 +159,7 @@ def encode_on_the_pi5_path(asked_at: int, frames: int = 60):
     for n in range(frames):
         if n == asked_at:
             camera.request_keyframe()
+        clocks.monotonic = (SENSOR_START_NS + n * FRAME_NS) / 1e9 + 0.040
         encoder.encode_picture(SENSOR_START_NS + n * FRAME_NS, grey_picture(320, 240, n))
     camera.stop()
     assert camera.error is None and len(delivered) == frames
