@@ -21,6 +21,10 @@ Written against picamera2 0.3.36 (raspberrypi/picamera2 3e6dff0, May 2026):
   On the libav encoder no profile is asked for: "high" would switch x264 from its
   "ultrafast" to its "superfast" preset, too slow for 1080p30 on the Pi 5's CPU.
 - `force_key_frame()` exists since picamera2 0.3.31 (picamera2 PR #1317).
+- `capture_array(name="main", wait=None, signal_function=None)` dispatches a Job to the
+  camera's event loop; `wait=False` returns the Job, and `wait(job, timeout)` is its
+  `Future.result(timeout)`: concurrent.futures' TimeoutError (the built-in one since 3.11)
+  when no request completed in time. The Job stays queued until a request completes.
 
 PyAV on the Pi: picamera2 (apt) imports `av` lazily in encoders/libav_h264_encoder.py,
 encoders/libav_mjpeg_encoder.py, outputs/pyavoutput.py and, for audio only,
@@ -53,6 +57,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from types import ModuleType
 from typing import Any
 
@@ -72,6 +77,8 @@ ENCODER_ARGS = ("bitrate", "repeat", "iperiod", "framerate", "profile")
 #: sensor is not on CLOCK_MONOTONIC: then that frame's arrival anchors the clock. Several
 #: seconds, because a software encoder that falls behind delays the first frames by 1.4 s.
 SENSOR_CLOCK_LIMIT = 5.0
+#: The longest a preview grab waits for the camera (s): many frame intervals.
+PREVIEW_TIMEOUT = 1.0
 #: The latency is the minimum lag over this much sensor time from the first frame (s).
 SENSOR_LAG_WINDOW = 1.0
 LIBAV_ENCODER_NAME = "LibavH264Encoder"
@@ -163,6 +170,7 @@ class Picamera2Camera:
         camera_num: int = 0,
         preview_width: int = PREVIEW_WIDTH,
         monotonic: Callable[[], float] = time.monotonic,
+        preview_timeout: float = PREVIEW_TIMEOUT,
     ) -> None:
         check_video_settings(width, height, fps, bitrate)
         self.clock = clock
@@ -174,6 +182,9 @@ class Picamera2Camera:
         self._controls = libcamera_controls
         self._monotonic = monotonic
         self._lock = threading.Lock()
+        self._preview_lock = threading.Lock()
+        self._preview_job: Any = None
+        self._preview_timeout = preview_timeout
         self._picam2: Any = None
         self._encoder: Any = None
         self._sink: FrameSink | None = None
@@ -240,6 +251,7 @@ class Picamera2Camera:
             finally:
                 self._encoder = None
                 self._sink = None
+                self._preview_job = None
 
     def request_keyframe(self) -> None:
         encoder = self._encoder
@@ -247,13 +259,42 @@ class Picamera2Camera:
             encoder.force_key_frame()
 
     def preview_jpeg(self) -> bytes | None:
-        """A JPEG of the next preview-stream picture; None while the camera is stopped."""
+        """A JPEG of the next preview-stream picture; None while the camera is stopped, or
+        when it delivers no picture within `PREVIEW_TIMEOUT` (a stalled camera)."""
         picam2 = self._picam2
         if picam2 is None or self._encoder is None:
             return None
+        array = self._next_lores_array(picam2)
+        if array is None:
+            return None
         lores_width, lores_height = self.lores_size
-        picture = packed_yuv420(picam2.capture_array("lores"), lores_width, lores_height)
-        return jpeg_from_yuv420p(picture, self.preview_width)
+        return jpeg_from_yuv420p(packed_yuv420(array, lores_width, lores_height),
+                                 self.preview_width)
+
+    def _next_lores_array(self, picam2: Any) -> np.ndarray | None:
+        """The next lores picture, waited for at most `PREVIEW_TIMEOUT`.
+
+        `capture_array` with no `wait` blocks until a request completes, for ever if the
+        camera stalls, and the panel's viewers would queue behind it. So the capture is a
+        picamera2 Job (`wait=False`) waited for with a timeout; a Job that timed out is
+        kept and waited for again next time rather than queueing another behind it.
+        """
+        with self._preview_lock:
+            job = self._preview_job
+            if job is None:
+                job = self._preview_job = picam2.capture_array("lores", wait=False)
+        try:
+            array = picam2.wait(job, timeout=self._preview_timeout)
+        except TimeoutError:
+            _logger.warning("the camera gave no preview picture within %.1f s",
+                            self._preview_timeout)
+            return None
+        except CancelledError:
+            array = None
+        with self._preview_lock:
+            if self._preview_job is job:
+                self._preview_job = None
+        return array
 
     @property
     def running(self) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import types
+from concurrent.futures import Future
 from fractions import Fraction
 
 import av
@@ -167,6 +168,20 @@ class LibavH264Encoder(_FakeEncoder):
         super().stop()
 
 
+class Job:
+    """picamera2.job.Job: a Future the camera's event loop completes."""
+
+    def __init__(self):
+        self.future = Future()
+        self.future.set_running_or_notify_cancel()
+
+    def complete(self, result):
+        self.future.set_result(result)
+
+    def get_result(self, timeout=None):
+        return self.future.result(timeout=timeout)
+
+
 class AfModeEnum:
     Manual = 0
     Auto = 1
@@ -182,6 +197,7 @@ def make_picamera2(*, cameras: int = 1, autofocus: bool = True, libav: bool = Fa
     module = types.ModuleType("picamera2")
     module.opened = []
     module.busy = False
+    module.stalled = False  # no request completes: jobs wait for ever (a stalled camera)
 
     class Picamera2:
         @staticmethod
@@ -200,6 +216,7 @@ def make_picamera2(*, cameras: int = 1, autofocus: bool = True, libav: bool = Fa
             self.encoder = None
             self.output = None
             self.closed = False
+            self.jobs = []
             module.opened.append(self)
 
         @property
@@ -244,8 +261,23 @@ def make_picamera2(*, cameras: int = 1, autofocus: bool = True, libav: bool = Fa
             self.encoder.stop()
 
         def capture_array(self, name="main", wait=None, signal_function=None):
+            """As picamera2's: a Job on its event loop; `wait` None/True blocks, a number
+            blocks that long (then TimeoutError), False returns the Job at once."""
             if not self.started:
                 raise RuntimeError("Camera is not running")
+            job = Job()
+            self.jobs.append(job)
+            if not module.stalled:
+                job.complete(self._lores_array(name))
+            if wait is None:
+                wait = signal_function is None
+            timeout = None if wait is True else wait
+            return job.get_result(timeout=timeout) if wait else job
+
+        def wait(self, job, timeout=None):
+            return job.get_result(timeout=timeout)
+
+        def _lores_array(self, name):
             width, height = self.camera_config[name]["size"]
             stride = width + lores_padding
             array = np.zeros((height * 3 // 2, stride), np.uint8)
@@ -256,6 +288,13 @@ def make_picamera2(*, cameras: int = 1, autofocus: bool = True, libav: bool = Fa
                 block = chroma[start : start + plane].reshape(height // 2, stride // 2)
                 block[:, : width // 2] = 128
             return array
+
+        def unstall(self):
+            """The camera's requests flow again: the oldest waiting jobs complete."""
+            module.stalled = False
+            for job in self.jobs:
+                if not job.future.done():
+                    job.complete(self._lores_array("lores"))
 
         def close(self):
             self.closed = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 import av
 import numpy as np
@@ -294,3 +295,23 @@ def test_a_camera_held_by_another_program_is_camera_busy():
     with pytest.raises(CameraBusy):
         camera.start(lambda frame: None)
     assert not camera.running
+
+
+def test_a_stalled_camera_gives_no_preview_instead_of_hanging_the_caller():
+    module = make_picamera2()
+    camera, _ = make_camera(module, preview_timeout=0.05)
+    camera.start(lambda frame: None)
+    module.stalled = True  # no request completes any more (e.g. the ribbon cable came loose)
+    answers = []
+    grab = threading.Thread(target=lambda: answers.append(camera.preview_jpeg()), daemon=True)
+    grab.start()
+    grab.join(timeout=5)
+    assert not grab.is_alive(), "a panel thread would hang on the stalled camera"
+    assert answers == [None]
+    assert camera.preview_jpeg() is None
+    picam2 = module.opened[-1]
+    assert len(picam2.jobs) == 1  # the waiting job is reused, not queued behind again
+    picam2.unstall()
+    assert camera.preview_jpeg()[:2] == b"\xff\xd8"
+    assert camera.preview_jpeg()[:2] == b"\xff\xd8"
+    assert len(picam2.jobs) == 2
