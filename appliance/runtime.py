@@ -8,7 +8,6 @@ reverse order so that a SIGTERM saves the session being recorded before anything
 from __future__ import annotations
 
 import logging
-import subprocess
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from .assembly import Parts
 from .controls.button import ButtonControl
 from .controls.leds import LedDriver, StatusLights
 from .controls.pins import make_pin_factory
+from .controls.power_off import PowerOffRefused, power_off_system
 from .controls.virtual_button import VirtualButton
 from .export.stick import StickWatcher
 from .panel.app import create_app
@@ -103,8 +103,11 @@ class Runtime:
             return self.stop_event.set
 
         def power_off() -> None:
-            self.stop_event.set()
-            subprocess.run(["systemctl", "poweroff"], check=False)
+            try:
+                power_off_system()  # on success systemd stops the service: SIGTERM saves
+            except PowerOffRefused as exc:
+                self.parts.controller.report_error(exc)
+                raise
 
         return power_off
 

@@ -137,6 +137,12 @@ class Controller:
         self._last_error = {"code": code, "message": words, "hint": hint}
         self._publish("error", code=code, message=words, hint=hint)
 
+    def report_error(self, error: ApplianceError) -> None:
+        """Show an error that arose outside the controller's commands (e.g. the system
+        refusing to power off) as any other: in the status, and as an `error` event."""
+        with self._lock:
+            self._report_error(error)
+
     # ---- sources ------------------------------------------------------------------------
     def warm_up(self) -> bool:
         """Start the sources (if they are not running) so a start can begin at once.

@@ -113,7 +113,7 @@ class ButtonControl:
             self._run("stop", self._controller.stop)
         elif "shutdown" in due and state == "idle" and self._claim() is not None:
             log.info("button held %.1f s while idle: shutting down", held)
-            self._shutdown()
+            self._run("shutdown", self._shutdown)
 
     def _on_released(self) -> None:
         now = self._clock.now()
