@@ -107,7 +107,7 @@ def check_microphone(microphone: Any, wait: Wait, seconds: float = 2.0) -> Findi
         return Finding(FAIL, f"microphone: no sound in {seconds:g} s", "Replug the microphone.")
     samples = np.concatenate([block.samples for block in blocks])
     level = level_dbfs(samples)
-    what = f"microphone: {level:.0f} dBFS over {seconds:g} s"
+    what = f"microphone: {level:.0f} dBFS over {seconds:g} s" + _converted(microphone)
     if getattr(microphone, "overflows", 0):
         return Finding(WARN, f"{what}, {microphone.overflows} overflow(s)",
                        "Sound was dropped: the Pi may be overloaded.")
@@ -116,6 +116,16 @@ def check_microphone(microphone: Any, wait: Wait, seconds: float = 2.0) -> Findi
     if float(np.max(np.abs(samples))) >= CLIPPED:
         return Finding(WARN, f"{what} (clipping)", "Move the microphone away or lower its gain.")
     return Finding(OK, what)
+
+
+def _converted(microphone: Any) -> str:
+    """What the adapter does to a card that refuses the format asked for, in words."""
+    rate = getattr(microphone, "capture_rate", microphone.sample_rate)
+    channels = getattr(microphone, "capture_channels", microphone.channels)
+    if (rate, channels) == (microphone.sample_rate, microphone.channels):
+        return ""
+    return (f" (the card records {rate} Hz with {channels} channel(s): mixed down and "
+            f"resampled to {microphone.sample_rate} Hz)")
 
 
 def check_microphone_present(microphone: Any) -> Finding:
