@@ -309,7 +309,7 @@ class Picamera2Camera:
 
     # --- set-up ---------------------------------------------------------------------------
     def encoder_arguments(self, libav: bool) -> dict[str, Any]:
-        arguments = {
+        arguments: dict[str, Any] = {
             "bitrate": self.bitrate,
             "repeat": True,  # SPS/PPS before every IDR: each part and clip stands alone
             "iperiod": self.fps,  # one-second GOP (DESIGN.md)
