@@ -13,7 +13,6 @@ here only, and only when chosen, so a laptop never loads the Pi's libraries.
 from __future__ import annotations
 
 import socket
-import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from .config import Config
 from .controller import Controller
 from .controller.errors import InvalidInput
 from .controls.pins import mock_pin_factory
+from .controls.power_off import PowerOffRefused, power_off_system
 from .errors import ApplianceError
 from .export.exporter import Exporter
 from .export.stick import FolderStickFinder, StickFinder
@@ -250,8 +250,13 @@ def build_service_parts(parts: Parts, stop_event: threading.Event) -> ServicePar
     from .panel.health import VcgencmdHealth
 
     def power_off() -> None:
-        stop_event.set()
-        subprocess.run(["systemctl", "poweroff"], check=False)
+        """On success systemd stops the service (SIGTERM saves everything); a refusal is
+        reported on the panel and the LEDs, and the appliance carries on."""
+        try:
+            power_off_system()
+        except PowerOffRefused as exc:
+            parts.controller.report_error(exc)
+            raise
 
     return ServiceParts(
         pin_factory=None,

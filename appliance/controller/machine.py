@@ -150,9 +150,30 @@ class Controller:
         self._last_error = {"code": code, "message": words, "hint": hint}
         self._publish("error", code=code, message=words, hint=hint)
 
+    def report_error(self, error: ApplianceError) -> None:
+        """Show an error that arose outside the controller's commands (e.g. the system
+        refusing to power off) as any other: in the status, and as an `error` event."""
+        with self._lock:
+            self._report_error(error)
+
     # ---- sources ------------------------------------------------------------------------
-    def warm_up(self) -> None:
-        """Start the sources (if they are not running) so a start can begin at once."""
+    def warm_up(self) -> bool:
+        """Start the sources (if they are not running) so a start can begin at once.
+
+        A source that cannot start is reported (the status, an `error` event that the LEDs
+        and the panel show, the log), not raised: at boot the service stays up to say what
+        is wrong instead of exiting into a restart loop, and the next start tries again.
+        True when the sources run.
+        """
+        try:
+            self._start_sources()
+        except ApplianceError as exc:
+            _logger.error("the sources could not start: %s", exc.user_message())
+            return False
+        return True
+
+    def _start_sources(self) -> None:
+        """Start the sources; if the microphone fails, the camera is stopped again."""
         with self._lock:
             self._warm_until = max(
                 self._warm_until, self.clock.now() + self.config.recording.warm_minutes * 60
@@ -160,8 +181,16 @@ class Controller:
             if self._sources_running:
                 return
             self._last_frame = self._last_audio = self.clock.now()
-            self.camera.start(self._on_frame)
-            self.microphone.start(self._on_audio)
+            try:
+                self.camera.start(self._on_frame)
+                try:
+                    self.microphone.start(self._on_audio)
+                except BaseException:
+                    self.camera.stop()
+                    raise
+            except ApplianceError as exc:
+                self._report_error(exc)
+                raise
             self._sources_running = True
 
     def cool_down(self) -> None:
@@ -218,7 +247,7 @@ class Controller:
                 raise Busy(f"The appliance is {self._state}.")
             started = self.clock.now()
             self.vault.check_can_start()
-            self.warm_up()
+            self._start_sources()
             session = self.vault.create_session(
                 session_metadata(
                     case_code,

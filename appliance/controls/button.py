@@ -132,7 +132,7 @@ class ButtonControl:
             self._run("stop", self._controller.stop)
         elif "shutdown" in due and state in SETTLED and self._claim() is not None:
             log.info("button held %.1f s while %s: shutting down", held, state)
-            self._shutdown()
+            self._run("shutdown", self._shutdown)
 
     def _on_released(self) -> None:
         now = self._clock.now()

@@ -128,7 +128,7 @@ def check_microphone(microphone: Microphone, wait: Wait, seconds: float = 2.0) -
         return Finding(FAIL, f"microphone: no sound in {seconds:g} s", "Replug the microphone.")
     samples = np.concatenate([block.samples for block in blocks])
     level = level_dbfs(samples)
-    what = f"microphone: {level:.0f} dBFS over {seconds:g} s"
+    what = f"microphone: {level:.0f} dBFS over {seconds:g} s" + _converted(microphone)
     overflows = getattr(microphone, "overflows", 0)  # only the real microphone counts them
     if overflows:
         return Finding(WARN, f"{what}, {overflows} overflow(s)",
@@ -138,6 +138,16 @@ def check_microphone(microphone: Microphone, wait: Wait, seconds: float = 2.0) -
     if float(np.max(np.abs(samples))) >= CLIPPED:
         return Finding(WARN, f"{what} (clipping)", "Move the microphone away or lower its gain.")
     return Finding(OK, what)
+
+
+def _converted(microphone: Microphone) -> str:
+    """What the adapter does to a card that refuses the format asked for, in words."""
+    rate = getattr(microphone, "capture_rate", microphone.sample_rate)
+    channels = getattr(microphone, "capture_channels", microphone.channels)
+    if (rate, channels) == (microphone.sample_rate, microphone.channels):
+        return ""
+    return (f" (the card records {rate} Hz with {channels} channel(s): mixed down and "
+            f"resampled to {microphone.sample_rate} Hz)")
 
 
 def check_microphone_present(microphone: MicrophonePresence) -> Finding:

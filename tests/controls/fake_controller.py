@@ -215,6 +215,10 @@ class FakeController:
         with self._lock:
             return [dict(info) for info in self.stored.values()]
 
+    def warm_up(self) -> bool:
+        self.warm_ups += 1
+        return True
+
     def preview_jpeg(self) -> bytes | None:
         self.warm_up()
         with self._lock:
@@ -222,9 +226,6 @@ class FakeController:
             return self._previews[self._preview_count % len(self._previews)]
 
     # ---- the appliance around it ------------------------------------------------------------
-    def warm_up(self) -> None:
-        self.warm_ups += 1
-
     def stick_inserted(self, stick: Stick) -> None:
         self.calls.append(("stick_inserted", {"stick": stick}))
 

@@ -268,3 +268,27 @@ def test_key_files_are_not_world_readable_even_with_a_loose_umask(cli, tmp_path)
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "k").stat().st_mode) == 0o600
+
+
+def test_a_forced_key_overwrite_survives_a_power_cut_right_after_it(tmp_path):
+    from appliance.cli.keys_cmd import _write_private_file
+    from appliance.vault.lossy_filesystem import LossyFileSystem
+
+    fs = LossyFileSystem(tmp_path)
+    key_file = tmp_path / "key.txt"
+    _write_private_file(key_file, b"old key\n", force=True, fs=fs)
+    _write_private_file(key_file, b"new key\n", force=True, fs=fs)
+    fs.power_cut()
+    assert key_file.read_bytes() == b"new key\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["key.txt"]
+
+
+def test_a_forced_key_overwrite_is_private_even_with_a_loose_umask(cli, tmp_path):
+    (tmp_path / "k").write_text("an old key\n")
+    os.chmod(tmp_path / "k", 0o644)
+    old = os.umask(0)
+    try:
+        assert cli("keys", "new", "--out", str(tmp_path / "k"), "--force")[0] == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "k").stat().st_mode) == 0o600
