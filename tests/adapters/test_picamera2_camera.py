@@ -8,11 +8,11 @@ import threading
 import av
 import numpy as np
 import pytest
-from appliance.recording.h264 import is_self_contained_idr
 
 from appliance.assembly import HardwareUnavailable, build_real_sources
 from appliance.config import Config
 from appliance.sources.adapter_errors import CameraBusy, CameraNotFound
+from appliance.sources.annexb import is_self_contained_idr
 from appliance.sources.errors import SourceStateError
 from appliance.sources.picamera2_camera import (
     ENCODER_ARGS,
