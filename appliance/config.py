@@ -81,7 +81,9 @@ class PanelConfig:
 
 @dataclass(frozen=True)
 class ExportConfig:
-    usb_dir: str = "var/usb"
+    #: Where sticks appear: on a Pi where udisks2 mounts them (the unit may write there);
+    #: in simulation the folder standing in for the USB port, a relative one in the data dir.
+    usb_dir: str = "usb"
     auto_export: bool = True
 
 

@@ -8,8 +8,8 @@ encryption. Never log a case code, a mark's note or tag text typed by a person, 
 a recipient's comment, a PIN, a phone's address, file contents or decrypted data. Session
 ids, states, counts, sizes, durations, error codes and device names are fine. Pass values
 as `extra` fields with plain names, never inside the message, so they can be checked: an
-extra field under a name that carries personal data (below) is replaced by "[withheld]",
-a last guard for a slip, not a licence.
+extra field under a name that carries personal data (`personal_data.PERSONAL_FIELDS`) is
+replaced by "[withheld]", a last guard for a slip, not a licence.
 """
 
 from __future__ import annotations
@@ -21,13 +21,9 @@ import time
 from typing import Any, TextIO
 
 from .errors import ConfigError
+from .personal_data import is_personal
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-#: Extra-field names under which personal data would travel: always withheld.
-WITHHELD_FIELDS = frozenset(
-    {"case", "case_code", "note", "notes", "comment", "name", "label", "person", "pin",
-     "metadata", "remote_addr", "client"}
-)
 WITHHELD = "[withheld]"
 #: Attributes every LogRecord has; anything else on a record came in through `extra`.
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -48,7 +44,7 @@ class JsonLineFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key in _RECORD_FIELDS or key in entry:
                 continue
-            entry[key] = WITHHELD if key.lower() in WITHHELD_FIELDS else _plain(value)
+            entry[key] = WITHHELD if is_personal(key) else _plain(value)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -1,23 +1,21 @@
 """`vig-appliance run`: the whole appliance, its background threads started from one place.
 
-The parts are built by `assembly`; this module adds the front ends (button and LEDs, the
-panel, the stick watcher) and the supervisor, starts every thread here, and stops them in
-reverse order so that a SIGTERM saves the session being recorded before anything else goes.
+The parts, and what the front ends need of the Pi or of its simulated twins, are built by
+`assembly`; this module adds the front ends (button and LEDs, the panel, the stick
+watcher) and the supervisor, starts every thread here, and stops them in reverse order so
+that a SIGTERM saves the session being recorded before anything else goes.
 """
 
 from __future__ import annotations
 
 import logging
-import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict
 
-from .assembly import Parts
+from .assembly import Parts, build_service_parts
 from .controls.button import ButtonControl
 from .controls.leds import LedDriver, StatusLights
-from .controls.pins import make_pin_factory
 from .controls.virtual_button import VirtualButton
 from .export.stick import StickWatcher
 from .panel.app import create_app
@@ -28,18 +26,7 @@ from .panel.server import PanelServer, serve_panel
 from .sd_notify import SystemdNotifier
 from .supervisor import Supervisor
 
-if TYPE_CHECKING:
-    from .panel.device_clock import DeviceClock
-    from .panel.health import Health
-
 _logger = logging.getLogger(__name__)
-
-
-class _PiPanelParts(TypedDict, total=False):
-    """What only a Pi gives the panel; in simulation `create_app`'s twins stand in."""
-
-    device_clock: DeviceClock
-    health: Health
 
 
 @dataclass
@@ -62,8 +49,8 @@ class Runtime:
     def start(self) -> None:
         """Build the front ends and start every background thread of the appliance."""
         parts, controller = self.parts, self.parts.controller
-        pin_factory = make_pin_factory(parts.simulate)
-        lights = StatusLights(parts.config.gpio, pin_factory)
+        service = build_service_parts(parts, self.stop_event)
+        lights = StatusLights(parts.config.gpio, service.pin_factory)
         leds = LedDriver(controller.events, lights, clock=parts.clock)
         self.login_guard = build_login_guard(
             parts.data_dir, failures_per_minute=parts.config.panel.login_failures_per_minute
@@ -71,9 +58,9 @@ class Runtime:
         self.button = button = ButtonControl(
             controller,
             parts.config.gpio,
-            pin_factory,
+            service.pin_factory,
             clock=parts.clock,
-            shutdown=self._shutdown_action(),
+            shutdown=service.shutdown,
             on_refused=leds.show_refusal,
             open_login_window=self._login_window_opener(self.login_guard.window),
         )
@@ -84,10 +71,10 @@ class Runtime:
             controller,
             pin_store=PinStore(pin_file),
             secret_path=secret_file,
-            virtual_button=VirtualButton(button.pin) if parts.simulate else None,
+            virtual_button=VirtualButton(button.pin) if service.virtual_button else None,
             stop_event=self.stop_event,
             login_guard=self.login_guard,
-            **self._pi_panel_parts(),
+            **service.panel_parts,
         )
         watcher = StickWatcher(
             parts.stick_finder,
@@ -101,7 +88,12 @@ class Runtime:
         watcher.start()
         self._closers.insert(0, watcher.stop)
         self.panel = serve_panel(
-            app, self.host, self.port, self.stop_event, threads=parts.config.panel.threads
+            app,
+            self.host,
+            self.port,
+            self.stop_event,
+            threads=parts.config.panel.threads,
+            clock=controller.clock.now,
         )
         self.notifier.ready()
 
@@ -109,14 +101,6 @@ class Runtime:
         thread = threading.Thread(target=target, args=(self.stop_event,), name=name, daemon=True)
         thread.start()
         self.threads.append(thread)
-
-    def _pi_panel_parts(self) -> _PiPanelParts:
-        if self.parts.simulate:
-            return {}
-        from .panel.device_clock import SystemDeviceClock
-        from .panel.health import VcgencmdHealth
-
-        return {"device_clock": SystemDeviceClock(), "health": VcgencmdHealth()}
 
     def _login_window_opener(self, window: LoginWindow) -> Callable[[], None]:
         """The idle 3-to-5-s hold: a new phone may log in for 2 minutes (audited)."""
@@ -128,17 +112,6 @@ class Runtime:
             )
 
         return open_window
-
-    def _shutdown_action(self) -> Callable[[], None]:
-        """Hold 5 s when idle: power off a Pi; in simulation, stop the appliance."""
-        if self.parts.simulate:
-            return self.stop_event.set
-
-        def power_off() -> None:
-            self.stop_event.set()
-            subprocess.run(["systemctl", "poweroff"], check=False)
-
-        return power_off
 
     def wait(self) -> None:
         self.stop_event.wait()

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from appliance.config import GpioConfig
 from appliance.controls.button import ButtonControl
 from appliance.controls.leds import LedDriver, StatusLights
-from appliance.controls.pins import make_pin_factory
+from appliance.controls.pins import mock_pin_factory
 from tests.support.real_appliance import start_real_appliance
 
 GPIO = GpioConfig(stop_hold_seconds=3.0, shutdown_hold_seconds=5.0)
@@ -43,7 +43,7 @@ def measure(tmp: Path, presses: int, width: int, height: int, fps: int, bitrate:
     appliance = start_real_appliance(tmp, gpio=GPIO, width=width, height=height, fps=fps,
                                      bitrate=bitrate)  # fmt: skip
     controller = appliance.controller
-    factory = make_pin_factory(simulate=True)
+    factory = mock_pin_factory()
     stop = threading.Event()
     lights = StatusLights(GPIO, factory)
     driver = LedDriver(controller.events, lights, clock=appliance.parts.clock).start(stop)

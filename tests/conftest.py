@@ -14,3 +14,26 @@ pytest_plugins = ["tests.support.fixtures"]
 def config(tmp_path) -> Config:
     """A default config whose data dir lives in the test's own temporary folder."""
     return Config(data_dir=str(tmp_path / "data"))
+
+
+def _user_config_in(folder, patch) -> None:
+    patch.setenv("XDG_CONFIG_HOME", str(folder))
+    patch.setenv("APPDATA", str(folder))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_user_config_dir(tmp_path_factory):
+    """The user's config folder is a temporary one: vig-unpack records accepted devices there,
+    and no test may touch the real ~/.config/vig/devices.json. One per module, for the
+    module-wide fixtures; each test then gets its own (`user_config_dir`), so a device key
+    accepted in one test is never "changed" in another."""
+    with pytest.MonkeyPatch.context() as patch:
+        _user_config_in(tmp_path_factory.mktemp("user-config"), patch)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def user_config_dir(tmp_path_factory, monkeypatch):
+    folder = tmp_path_factory.mktemp("user-config")
+    _user_config_in(folder, monkeypatch)
+    return folder

@@ -71,8 +71,7 @@ class SalvageIncomplete(AgeCommandError):
     code = "age_salvage_incomplete"
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("age", help="encrypt or decrypt age files (no data dir needed)")
+def register(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="age_action", required=True, metavar="ACTION")
 
     enc = actions.add_parser("encrypt", help="encrypt to recipients or a passphrase")

@@ -15,8 +15,7 @@ from ..vault.store import Vault
 from .context import CliContext
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    audit = commands.add_parser("audit", help="check the audit log")
+def register(audit: argparse.ArgumentParser) -> None:
     sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     verify = sub.add_parser("verify", help="check the hash chain; name the first broken entry")
     verify.add_argument("--file", help="check this copy of an audit log instead")

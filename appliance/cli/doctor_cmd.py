@@ -10,25 +10,17 @@ from __future__ import annotations
 import argparse
 import resource
 import sys
-import threading
 import time
 from functools import partial
 from pathlib import Path
 
-from ..assembly import build_simulated_sources
-from ..controls.pins import make_pin_factory
+from ..assembly import DoctorDevices, build_doctor_devices
 from ..operations import doctor
-from ..sources import MonotonicClock, VirtualClock
-from ..sources.picamera2_camera import Picamera2Camera
-from ..sources.sounddevice_microphone import SounddeviceMicrophone
 from ..vault.store import Vault
 from .context import CliContext
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "doctor", help="check camera, microphone, pins, storage, keys, clock, Wi-Fi, service"
-    )
+def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--simulate", action="store_true",
                         help="check the simulated camera, microphone and mock pins")
     parser.add_argument("--listen-seconds", type=float, default=2.0,
@@ -49,17 +41,17 @@ def run_doctor(ctx: CliContext, args: argparse.Namespace) -> int:
     config = ctx.config
     data_dir = ctx.data_dir
     vault = Vault(data_dir, config.storage, config.recording)
+    devices = build_doctor_devices(config, simulate=args.simulate)
     state = doctor.service_state(doctor.run_command, args.systemctl, args.service)
     checks = [
-        *_device_checks(ctx, args, service_running=state == "active"),
+        *_device_checks(ctx, args, devices, service_running=state == "active"),
         partial(doctor.check_data_area, data_dir, vault, Path(args.mountinfo),
                 config.storage.start_headroom_minutes),
         partial(doctor.check_recipients, vault),
         partial(doctor.check_clock, Path(args.rtc_dir), time.time),
-        (partial(doctor.check_panel_address, config.panel.host, config.panel.port)
-         if args.simulate
-         else partial(doctor.check_access_point, doctor.run_command, args.nmcli,
-                      args.ap_connection)),
+        (partial(doctor.check_access_point, doctor.run_command, args.nmcli, args.ap_connection)
+         if devices.has_access_point
+         else partial(doctor.check_panel_address, config.panel.host, config.panel.port)),
         partial(doctor.check_service, state, args.service),
         partial(doctor.check_swap, Path(args.swaps)),
         partial(doctor.check_core_dumps, Path(args.core_pattern),
@@ -68,35 +60,20 @@ def run_doctor(ctx: CliContext, args: argparse.Namespace) -> int:
     return doctor.run_checks(checks, sys.stdout)
 
 
-def _device_checks(ctx: CliContext, args: argparse.Namespace, *, service_running: bool):
-    config = ctx.config
-    if args.simulate:
-        clock = VirtualClock()
-        camera, microphone = build_simulated_sources(config, clock)
-
-        def wait(seconds: float) -> None:
-            clock.run_until(clock.now() + seconds)
-
-        return [
-            partial(doctor.check_camera_live, camera, wait),
-            partial(doctor.check_microphone, microphone, wait, args.listen_seconds),
-            partial(doctor.check_gpio, config.gpio, make_pin_factory(True)),
-        ]
-    real_clock = MonotonicClock()
-    rec = config.recording
-    camera = Picamera2Camera(real_clock, rec.width, rec.height, rec.fps, rec.bitrate)
-    microphone = SounddeviceMicrophone(
-        real_clock, rec.audio_sample_rate, config.audio.channels, config.audio.device
-    )
-    if service_running:
+def _device_checks(
+    ctx: CliContext, args: argparse.Namespace, devices: DoctorDevices, *, service_running: bool
+):
+    camera, microphone = devices.camera, devices.microphone
+    if (devices.held_by_service and service_running
+            and isinstance(camera, doctor.CameraPresence)
+            and isinstance(microphone, doctor.MicrophonePresence)):
         return [
             partial(doctor.check_camera_present, camera),
             partial(doctor.check_microphone_present, microphone),
             lambda: doctor.Finding(doctor.OK, "GPIO: held by the running service"),
         ]
-    pause = threading.Event().wait
     return [
-        partial(doctor.check_camera_live, camera, pause),
-        partial(doctor.check_microphone, microphone, pause, args.listen_seconds),
-        partial(doctor.check_gpio, config.gpio, make_pin_factory(False)),
+        partial(doctor.check_camera_live, devices.camera, devices.wait),
+        partial(doctor.check_microphone, devices.microphone, devices.wait, args.listen_seconds),
+        lambda: doctor.check_gpio(ctx.config.gpio, devices.pin_factory()),
     ]

@@ -19,14 +19,10 @@ from ..vault.store import Vault
 from .context import CliContext
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "export",
-        help="export finished sessions to a folder, verify them, then delete them here",
-        description=(
-            "Copy every finished session to DIR/VIG-EXPORT, read each file back and compare "
-            "its hash, then delete the verified sessions from the data dir."
-        ),
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Copy every finished session to DIR/VIG-EXPORT, read each file back and compare "
+        "its hash, then delete the verified sessions from the data dir."
     )
     parser.add_argument("--to", required=True, metavar="DIR", help="folder to export into")
     parser.set_defaults(handler=run)

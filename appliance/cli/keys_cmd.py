@@ -25,7 +25,9 @@ from ..vault.age import (
     X25519Identity,
     encrypt_bytes,
 )
+from ..vault.atomic_file import PRIVATE_FILE_MODE, replace_private_file
 from ..vault.errors import KeyFileExists
+from ..vault.filesystem import FileSystem, OsFileSystem
 from ..vault.store import Vault
 from .context import CliContext
 
@@ -37,8 +39,7 @@ class PassphraseRefused(ApplianceError, ValueError):
     hint = "Run the command again and type the same passphrase twice."
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    keys = commands.add_parser("keys", help="make a key pair; enrol, list, remove recipients")
+def register(keys: argparse.ArgumentParser) -> None:
     sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
 
     new = sub.add_parser("new", help="make a new key pair; print the public key (recipient)")
@@ -94,25 +95,30 @@ def _identity_file(identity: X25519Identity | MLKEM768X25519Identity, now: float
     ).encode()
 
 
-def _write_private_file(path: Path, data: bytes, *, force: bool) -> None:
-    """Write a 0600 file in one step: never half a key, never an overwrite unless forced."""
+def _write_private_file(
+    path: Path, data: bytes, *, force: bool, fs: FileSystem | None = None
+) -> None:
+    """Write a 0600 file in one step: never half a key, never an overwrite unless forced.
+
+    A forced overwrite is the vault's replace recipe (its directory fsync included), so a
+    power cut leaves the old key or the new one, never the old one plus a stray temp file.
+    """
     if path.exists() and not force:
         raise KeyFileExists(f"{path} already exists; the key in it was not touched")
+    if force:
+        replace_private_file(fs or OsFileSystem(), path, data)
+        return
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-        if force:
-            os.replace(temp, path)
-        else:
-            try:
-                os.link(temp, path)  # fails if `path` appeared meanwhile: no overwrite race
-            except FileExistsError as exc:
-                raise KeyFileExists(f"{path} already exists; the key in it was not touched") \
-                    from exc
+        try:
+            os.link(temp, path)  # fails if `path` appeared meanwhile: no overwrite race
+        except FileExistsError as exc:
+            raise KeyFileExists(f"{path} already exists; the key in it was not touched") from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)

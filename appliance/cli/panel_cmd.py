@@ -14,8 +14,7 @@ from ..panel.login_guard import forget_phones
 from ..panel.pin_store import MIN_PIN_DIGITS, PinStore, check_pin_not_trivial, panel_files
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("panel", help="the phone panel")
+def register(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="panel_command", required=True, metavar="ACTION")
     set_pin = actions.add_parser(
         "set-pin",

@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from ..assembly import build_parts
+from ..assembly import build_parts, headless_clock
 from ..controller.errors import InvalidInput
 from ..controller.inputs import validate_mark
 from ..sources import VirtualClock
@@ -30,8 +30,7 @@ def parse_mark_at(text: str) -> list[tuple[float, str | None]]:
     return sorted(marks, key=lambda mark: mark[0])
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("record", help="record one session headless, print its id")
+def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--simulate", action="store_true", help="use the simulated sources")
     parser.add_argument("--seconds", type=float, required=True, help="length of the session")
     parser.add_argument("--case", help="case code (letters, digits, '-'; never a name)")
@@ -46,14 +45,13 @@ def run_record(ctx: CliContext, args: argparse.Namespace) -> int:
     if args.seconds <= 0:
         raise InvalidInput("--seconds must be positive")
     marks = parse_mark_at(args.mark_at)
-    if args.fast and not args.simulate:
-        raise InvalidInput("--fast needs --simulate: real hardware runs in real time")
-    clock = VirtualClock() if args.fast else None
+    clock = headless_clock(simulate=args.simulate, fast=args.fast)
     parts = build_parts(ctx.config, ctx.data_dir, simulate=args.simulate, clock=clock)
     terminated = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: terminated.set())
     try:
-        return _record(parts, args, marks, clock, terminated)
+        virtual = clock if isinstance(clock, VirtualClock) else None
+        return _record(parts, args, marks, virtual, terminated)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

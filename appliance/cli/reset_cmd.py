@@ -31,10 +31,7 @@ class NotConfirmed(ResetError, RuntimeError):
     hint = "Run it in a terminal and type RESET, or pass --yes."
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "reset", help="factory reset: erase all sessions, the panel PIN and the recipients"
-    )
+def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="also erase sessions that were never exported (destroys them)")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from ..assembly import build_parts
-from ..export.stick import FolderStickFinder
 from ..logs import configure_logging
 from ..panel.pin_store import PinStore, panel_files
 from ..runtime import Runtime
@@ -16,8 +15,7 @@ from ..sd_notify import SystemdNotifier
 from .context import CliContext
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("run", help="run the appliance until stopped")
+def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--simulate", action="store_true", help="simulated camera, microphone, button and stick"
     )
@@ -66,10 +64,8 @@ def _announce(ctx: CliContext, runtime: Runtime, args: argparse.Namespace) -> No
             "vig-appliance: no recipient enrolled, so recording is refused: "
             f"`vig-appliance --data-dir {ctx.data_dir} keys add age1…`"
         )
-    finder = runtime.parts.stick_finder
-    if isinstance(finder, FolderStickFinder):  # the simulated USB port
-        lines.append(
-            f"vig-appliance: simulated USB port: a folder made in {finder.port} is a stick"
-        )
+    usb = runtime.parts.usb_port
+    if usb is not None:
+        lines.append(f"vig-appliance: simulated USB port: a folder made in {usb} is a stick")
     lines.append("vig-appliance: stop with Ctrl-C (the session being recorded is saved)")
     print("\n".join(lines), file=sys.stderr, flush=True)

@@ -12,8 +12,7 @@ from ..vault.store import Vault
 from .context import CliContext
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    sessions = commands.add_parser("sessions", help="list the sessions stored on this device")
+def register(sessions: argparse.ArgumentParser) -> None:
     sub = sessions.add_subparsers(dest="sessions_command", required=True, metavar="ACTION")
     listing = sub.add_parser("list", help="id, state, start, duration, size, marks")
     listing.add_argument("--json", action="store_true", help="one JSON array, for scripts")

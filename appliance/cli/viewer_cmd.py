@@ -14,8 +14,7 @@ from ..viewer import VIEWER_NAME, viewer_bytes, viewer_sha256
 from .context import CliContext
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("viewer", help="write the offline viewer, or print its SHA-256")
+def register(parser: argparse.ArgumentParser) -> None:
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--out", metavar="FILE", help=f"write the viewer here (e.g. {VIEWER_NAME})")
     what.add_argument("--hash", action="store_true", help="print the viewer's SHA-256")

@@ -9,6 +9,7 @@ from .errors import (
     Busy,
     ControllerError,
     InvalidInput,
+    InvalidTransition,
     NotRecording,
     SessionInUse,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "ControllerApi",
     "ControllerError",
     "InvalidInput",
+    "InvalidTransition",
     "NotRecording",
     "SessionInUse",
 ]

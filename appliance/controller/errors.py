@@ -43,3 +43,10 @@ class InvalidInput(ControllerError, ValueError):
     """The request was not valid; nothing was changed."""
 
     code = "invalid_input"
+
+
+class InvalidTransition(ControllerError, RuntimeError):
+    """The controller was asked to change state in a way its table does not allow (a bug)."""
+
+    code = "invalid_transition"
+    hint = "Restart the appliance; the recordings on the card are kept."

@@ -12,6 +12,9 @@ from ..tags import MARK_TAGS, MAX_NOTE_LENGTH
 from .errors import InvalidInput
 
 CASE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
+#: Half of a UTF-16 surrogate pair on its own: no character, and nothing UTF-8 can store.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT_CHARACTER = "\ufffd"
 
 
 def validate_case_code(case_code: object) -> str | None:
@@ -35,11 +38,13 @@ def validate_tag(tag: object) -> str | None:
 
 
 def validate_note(note: object) -> str | None:
+    """The note as stored. Half an emoji (a lone surrogate, as a phone's length limit can
+    leave when it cuts a note) becomes U+FFFD rather than losing the mark with its note."""
     if note is None:
         return None
     if not isinstance(note, str):
         raise InvalidInput("The note must be text.")
-    note = note.strip()
+    note = LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, note).strip()
     if len(note) > MAX_NOTE_LENGTH:
         raise InvalidInput(f"The note is too long: at most {MAX_NOTE_LENGTH} characters.")
     return note or None

@@ -25,9 +25,12 @@ from ..errors import ApplianceError
 from ..events import Event, EventBus
 from ..export.errors import ExportError
 from ..export.stick import select_stick
+from ..recording.errors import RecordingError
 from ..sources.level import level_dbfs
 from ..sources.types import AudioBlock, Camera, Clock, EncodedFrame, Microphone
 from ..tags import MARK_TAGS
+from ..vault import state as session_state
+from ..vault.session_files import numbered_name
 from .errors import (
     AlreadyRecording,
     Busy,
@@ -38,6 +41,7 @@ from .errors import (
 )
 from .inputs import validate_case_code, validate_mark
 from .session_metadata import session_metadata
+from .states import ERROR, EXPORTING, IDLE, RECORDING, SETTLED, STOPPING, check_transition
 
 if TYPE_CHECKING:
     from ..export.exporter import Exporter
@@ -81,7 +85,7 @@ class _Recording:
 
 
 class Controller:
-    """Owns the state: idle, recording, stopping, exporting, error."""
+    """Owns the state: idle, recording, stopping, exporting, error (see `states`)."""
 
     def __init__(
         self,
@@ -110,7 +114,7 @@ class Controller:
         self._wall_clock = wall_clock
         self._time_source = time_source
         self._lock = threading.RLock()
-        self._state = "idle"
+        self._state = IDLE
         self._recording: _Recording | None = None
         self._last_error: dict[str, Any] | None = None
         self._sources_running = False
@@ -119,19 +123,21 @@ class Controller:
         self._pipeline_error: BaseException | None = None
         self._warm_until = clock.now() + config.recording.warm_minutes * 60
         self._worker: threading.Thread | None = None
-        self._idle = threading.Event()
-        self._idle.set()
+        self._settled = threading.Event()
+        self._settled.set()
 
     # ---- events -------------------------------------------------------------------------
     def _publish(self, type_: str, **fields: Any) -> None:
         self.events.publish(Event(type_, self.clock.now(), fields))
 
     def _set_state(self, state: str) -> None:
+        """The one way the state changes: refused (InvalidTransition) unless in the table."""
+        check_transition(self._state, state)
         self._state = state
-        if state == "idle":
-            self._idle.set()
+        if state in SETTLED:
+            self._settled.set()
         else:
-            self._idle.clear()
+            self._settled.clear()
         self._publish("state", state=state)
 
     def _report_error(
@@ -144,9 +150,30 @@ class Controller:
         self._last_error = {"code": code, "message": words, "hint": hint}
         self._publish("error", code=code, message=words, hint=hint)
 
+    def report_error(self, error: ApplianceError) -> None:
+        """Show an error that arose outside the controller's commands (e.g. the system
+        refusing to power off) as any other: in the status, and as an `error` event."""
+        with self._lock:
+            self._report_error(error)
+
     # ---- sources ------------------------------------------------------------------------
-    def warm_up(self) -> None:
-        """Start the sources (if they are not running) so a start can begin at once."""
+    def warm_up(self) -> bool:
+        """Start the sources (if they are not running) so a start can begin at once.
+
+        A source that cannot start is reported (the status, an `error` event that the LEDs
+        and the panel show, the log), not raised: at boot the service stays up to say what
+        is wrong instead of exiting into a restart loop, and the next start tries again.
+        True when the sources run.
+        """
+        try:
+            self._start_sources()
+        except ApplianceError as exc:
+            _logger.error("the sources could not start: %s", exc.user_message())
+            return False
+        return True
+
+    def _start_sources(self) -> None:
+        """Start the sources; if the microphone fails, the camera is stopped again."""
         with self._lock:
             self._warm_until = max(
                 self._warm_until, self.clock.now() + self.config.recording.warm_minutes * 60
@@ -154,8 +181,16 @@ class Controller:
             if self._sources_running:
                 return
             self._last_frame = self._last_audio = self.clock.now()
-            self.camera.start(self._on_frame)
-            self.microphone.start(self._on_audio)
+            try:
+                self.camera.start(self._on_frame)
+                try:
+                    self.microphone.start(self._on_audio)
+                except BaseException:
+                    self.camera.stop()
+                    raise
+            except ApplianceError as exc:
+                self._report_error(exc)
+                raise
             self._sources_running = True
 
     def cool_down(self) -> None:
@@ -171,14 +206,26 @@ class Controller:
         self._last_frame = self.clock.now()
         recording = self._recording
         if recording is not None:
-            recording.recorder.on_frame(frame)
+            self._feed(recording.recorder.on_frame, frame)
 
     def _on_audio(self, block: AudioBlock) -> None:
         self._last_audio = self.clock.now()
         self._audio_dbfs = level_dbfs(block.samples)
         recording = self._recording
         if recording is not None:
-            recording.recorder.on_audio(block)
+            self._feed(recording.recorder.on_audio, block)
+
+    def _feed(self, consume: Callable[[Any], None], item: Any) -> None:
+        """Hand a frame or block over; a failed recording must not kill the source's thread.
+
+        An inline recorder raises its failure at once, to the source that fed it; the
+        failure is noted like one reported through `on_error`, and `poll()` acts on it.
+        """
+        try:
+            consume(item)
+        except RecordingError as exc:
+            if self._pipeline_error is None:
+                self._pipeline_error = exc
 
     def _on_pipeline_error(self, error: BaseException) -> None:
         """Called from the recorder's thread: only noted here; `poll()` acts on it."""
@@ -194,13 +241,13 @@ class Controller:
         """Begin a session; returns its id. The first frame recorded is a fresh IDR."""
         case_code = validate_case_code(case_code)
         with self._lock:
-            if self._state == "recording":
+            if self._state == RECORDING:
                 raise AlreadyRecording("A session is already being recorded.")
-            if self._state != "idle":
+            if self._state not in SETTLED:
                 raise Busy(f"The appliance is {self._state}.")
             started = self.clock.now()
             self.vault.check_can_start()
-            self.warm_up()
+            self._start_sources()
             session = self.vault.create_session(
                 session_metadata(
                     case_code,
@@ -219,8 +266,8 @@ class Controller:
             # captured while the session was being created, and be lost with its GOP.
             self.camera.request_keyframe()
             self._last_error = None
-            self._set_state("recording")
-            self._publish("session", id=session.id, state="recording")
+            self._set_state(RECORDING)
+            self._publish("session", id=session.id, state=session_state.RECORDING)
             _logger.info("session %s started", session.id)
             return session.id
 
@@ -232,7 +279,7 @@ class Controller:
         pressed = self.clock.now() if at is None else float(at)
         with self._lock:
             recording = self._recording
-            if recording is None or self._state != "recording":
+            if recording is None or self._state != RECORDING:
                 raise NotRecording("Nothing is being recorded, so there is nothing to mark.")
             moment = max(recording.started, pressed - self.config.recording.mark_latency)
             number = len(recording.marks) + 1
@@ -243,7 +290,7 @@ class Controller:
                 "tag_label": MARK_TAGS.get(tag) if tag else None,
                 "note": note,
                 "wall_time": self._wall_clock() - (self.clock.now() - moment),
-                "clip": f"clip-{number:04d}.mp4.age",
+                "clip": numbered_name("clip", number),
             }
             recording.session.write_mark(number, record)
             recording.recorder.add_mark(number, moment)
@@ -253,25 +300,30 @@ class Controller:
 
     def stop(self, reason: str = "stopped") -> str:
         """End the session: it is finished on the worker thread, then the state is idle."""
+        return self._stop(reason, failed=False)
+
+    def _stop(self, reason: str, *, failed: bool) -> str:
+        """Stop; a `failed` recording leaves the controller in `error` once it is saved."""
         with self._lock:
             recording = self._recording
-            if recording is None or self._state != "recording":
+            if recording is None or self._state != RECORDING:
                 raise NotRecording("Nothing is being recorded.")
             self._recording = None
-            self._set_state("stopping")
+            self._set_state(STOPPING)
             self._worker = threading.Thread(
-                target=self._finish, args=(recording, reason), name="session-finish"
+                target=self._finish, args=(recording, reason, failed), name="session-finish"
             )
             self._worker.start()
             return recording.session.id
 
-    def _finish(self, recording: _Recording, reason: str) -> None:
-        state = "complete"
+    def _finish(self, recording: _Recording, reason: str, failed: bool) -> None:
+        state = session_state.COMPLETE
         try:
             recording.recorder.stop()
         except (ApplianceError, OSError) as exc:
             _logger.error("closing session %s failed: %s", recording.session.id, exc)
-            state = "interrupted"
+            state = session_state.INTERRUPTED
+            failed = True
             if self._pipeline_error is None:  # else poll() has already told the user
                 reason = f"closing failed: {exc}"
                 self._report_error(
@@ -288,6 +340,7 @@ class Controller:
             )
         except (ApplianceError, OSError) as exc:
             _logger.error("finishing session %s failed: %s", recording.session.id, exc)
+            failed = True
             self._report_error(
                 exc if isinstance(exc, ApplianceError) else str(exc), "finish_failed"
             )
@@ -295,8 +348,12 @@ class Controller:
             self._warm_until = self.clock.now() + self.config.recording.warm_minutes * 60
             self._publish("session", id=recording.session.id, state=state)
             waiting, self._stick_waiting = self._stick_waiting, None
-            # A stick that waited for the stop is exported straight away, never via idle.
-            self._set_state("exporting" if waiting is not None else "idle")
+            # A stick that waited for the stop is exported straight away, never via idle;
+            # the failure stays in `status()["error"]` while it runs.
+            if waiting is not None:
+                self._set_state(EXPORTING)
+            else:
+                self._set_state(ERROR if failed else IDLE)
         _logger.info("session %s %s (%s)", recording.session.id, state, reason)
         if waiting is not None:
             self._export(waiting)
@@ -306,14 +363,14 @@ class Controller:
         with self._lock:
             if self.exporter is None:
                 raise Busy("Export is not set up on this appliance.")
-            if self._state == "recording":
+            if self._state == RECORDING:
                 raise AlreadyRecording("Stop the recording before exporting.")
-            if self._state != "idle":
+            if self._state not in SETTLED:
                 raise Busy(f"The appliance is {self._state}.")
             stick = stick if stick is not None else select_stick(self._find_sticks())
             self._stick_waiting = None
             self._last_error = None
-            self._set_state("exporting")
+            self._set_state(EXPORTING)
             self._worker = threading.Thread(target=self._export, args=(stick,), name="export")
             self._worker.start()
 
@@ -333,14 +390,14 @@ class Controller:
             self._report_error(exc)
         finally:
             with self._lock:
-                self._set_state("idle")
+                self._set_state(IDLE)
 
     def stick_inserted(self, stick: Stick) -> None:
         """A stick appeared: export now if auto-export is on, or once the session stops."""
         if not self.config.export.auto_export or self.exporter is None:
             return
         with self._lock:
-            if self._state in ("recording", "stopping"):
+            if self._state in (RECORDING, STOPPING):
                 self._stick_waiting = stick
                 return
         try:
@@ -368,8 +425,15 @@ class Controller:
         return [info.to_dict() for info in self.vault.list_sessions()]
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Wait until a stop or export has finished (for the CLI and tests)."""
-        return self._idle.wait(timeout)
+        """Wait until a stop or export has finished, in idle or error (for the CLI and tests)."""
+        return self._settled.wait(timeout)
+
+    def clear_error(self) -> None:
+        """The practitioner has seen the error: forget it, and leave the error state."""
+        with self._lock:
+            self._last_error = None
+            if self._state == ERROR:
+                self._set_state(IDLE)
 
     def delete_session(self, session_id: str, reason: str = "consent withdrawn") -> None:
         """Delete a session at once, e.g. when consent is withdrawn. Audited by the vault."""
@@ -377,11 +441,11 @@ class Controller:
             recording = self._recording
             if recording is not None and recording.session.id == session_id:
                 raise SessionInUse("This session is being recorded; stop it before deleting it.")
-            if self._state == "exporting":
+            if self._state == EXPORTING:
                 raise Busy("An export is running; delete the session when it has finished.")
             self.vault.session(session_id)
             self.vault.delete_session(session_id, reason=reason)
-            self._publish("session", id=session_id, state="deleted")
+            self._publish("session", id=session_id, state=session_state.DELETED)
 
     def set_wall_clock_from_phone(self, epoch_seconds: float) -> None:
         """Record that the phone's time is now the wall clock's source (audited)."""
@@ -397,8 +461,8 @@ class Controller:
         now = self.clock.now()
         with self._lock:
             recording = self._recording
-            if recording is None or self._state != "recording":
-                if self._sources_running and now > self._warm_until and self._state == "idle":
+            if recording is None or self._state != RECORDING:
+                if self._sources_running and now > self._warm_until and self._state in SETTLED:
                     warm_expired = True
                 else:
                     warm_expired = False
@@ -419,17 +483,17 @@ class Controller:
                         "recording_failed",
                         "Check the SD card, then export the sessions.",
                     )
-                    self.stop(reason="writing failed")
+                    self._stop("writing failed", failed=True)
                 elif failure is not None:
                     self._report_error(failure, "source_failed", "Check the camera and microphone.")
-                    self.stop(reason=failure)
+                    self._stop(failure, failed=True)
                 elif recording.session.at_reserve():
                     self._report_error(
                         "The SD card is nearly full, so the recording was stopped and saved.",
                         "storage_full",
                         "Export the sessions to a USB stick to free space.",
                     )
-                    self.stop(reason="storage reserve reached")
+                    self._stop("storage reserve reached", failed=True)
         if warm_expired:
             self.cool_down()
 

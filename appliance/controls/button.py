@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..config import GpioConfig
+from ..controller.states import RECORDING, SETTLED
 from ..errors import ApplianceError
 from ..sources.types import Clock
 
@@ -124,14 +125,14 @@ class ButtonControl:
         if not due:
             return
         state = self._state()
-        if "stop" in due and state == "idle":
+        if "stop" in due and state in SETTLED:
             with self._lock:
                 self._idle_at_stop_time = True
-        if "stop" in due and state == "recording" and self._claim() is not None:
+        if "stop" in due and state == RECORDING and self._claim() is not None:
             self._run("stop", self._controller.stop)
-        elif "shutdown" in due and state == "idle" and self._claim() is not None:
-            log.info("button held %.1f s while idle: shutting down", held)
-            self._shutdown()
+        elif "shutdown" in due and state in SETTLED and self._claim() is not None:
+            log.info("button held %.1f s while %s: shutting down", held, state)
+            self._run("shutdown", self._shutdown)
 
     def _on_released(self) -> None:
         now = self._clock.now()
@@ -144,9 +145,9 @@ class ButtonControl:
             self._long_press_released()
             return
         state = self._state()
-        if state == "recording":
+        if state == RECORDING:
             self._run("mark", lambda: self._controller.mark(at=pressed_at))
-        elif state == "idle":
+        elif state in SETTLED:  # after an error, a press starts afresh
             self._run("start", self._controller.start)
         else:
             log.info("button press ignored while %s", state)
@@ -155,7 +156,7 @@ class ButtonControl:
         """Idle when the stop time passed, and let go before the shutdown: the login window."""
         with self._lock:
             idle_at_stop_time = self._idle_at_stop_time
-        if self._open_login_window is None or not idle_at_stop_time or self._state() != "idle":
+        if self._open_login_window is None or not idle_at_stop_time or self._state() not in SETTLED:
             log.info("long press that triggered nothing: ignored")
             return
         log.info("button held past %.1f s while idle: login window opened", self._stop_hold)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..config import GpioConfig
+from ..controller.states import ERROR, EXPORTING, IDLE, RECORDING
 from ..events import Event, EventBus
 from ..export.progress import SAFE_TO_REMOVE
 
@@ -84,7 +85,7 @@ def _apply(led: LED | PWMLED, mode: str) -> None:
 
 @dataclass
 class _Condition:
-    state: str = "idle"
+    state: str = IDLE
     stick_safe: bool = False
     error_until: float = 0.0
 
@@ -130,13 +131,13 @@ class LedDriver:
         cond = self._condition
         if event.type == "state":
             cond.state = str(event.fields.get("state", cond.state))
-            if cond.state in ("recording", "exporting"):
+            if cond.state in (RECORDING, EXPORTING):
                 cond.stick_safe = False
         elif event.type == "export":
             cond.stick_safe = event.fields.get("phase") in SAFE_TO_REMOVE_PHASES
         elif event.type == "error":
             cond.error_until = self._clock.now() + ERROR_SHOW_SECONDS
-        elif event.type == "mark" and cond.state == "recording":
+        elif event.type == "mark" and cond.state == RECORDING:
             now = self._clock.now()
             self._mark_steps = [(now + i * MARK_BLINK_STEP_SECONDS, i % 2 == 1) for i in range(4)]
             self._run_due_steps()
@@ -150,23 +151,23 @@ class LedDriver:
         now = self._clock.now()
         while self._mark_steps and self._mark_steps[0][0] <= now:
             _, on = self._mark_steps.pop(0)
-            if self._condition.state == "recording":
+            if self._condition.state == RECORDING:
                 self._lights.step_red(on)
 
     def _render(self) -> None:
         cond = self._condition
-        if cond.state == "error" or self._clock.now() < cond.error_until:
+        if cond.state == ERROR or self._clock.now() < cond.error_until:
             self._mark_steps = []
             self._lights.set_red("fast")
             self._lights.set_green("fast")
             return
         if not self._mark_steps:
-            self._lights.set_red("on" if cond.state == "recording" else "off")
-        if cond.state == "exporting":
+            self._lights.set_red("on" if cond.state == RECORDING else "off")
+        if cond.state == EXPORTING:
             self._lights.set_green("fast")
         elif cond.stick_safe:
             self._lights.set_green("on")
-        elif cond.state == "idle":
+        elif cond.state == IDLE:
             self._lights.set_green("pulse")
         else:
             self._lights.set_green("off")

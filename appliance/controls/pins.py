@@ -1,10 +1,11 @@
-"""Choose the GPIO pin factory in one place: the Pi's own, or gpiozero's mock in simulation.
+"""gpiozero's mock pin factory, the simulated twin of the Pi's pins.
 
-gpiozero is imported lazily so the package imports on any machine. On a Pi, `None` lets
-gpiozero pick its default factory (lgpio on current Raspberry Pi OS). In simulation the
-mock pins support PWM (the green LED pulses) and keep only a bounded history of states,
-because a pulsing LED changes state 50 times a second and `MockPin.states` is a list that
-would otherwise grow for as long as the simulated appliance runs.
+`assembly` chooses between the two: on a Pi it passes `None`, which lets gpiozero pick its
+default factory (lgpio on current Raspberry Pi OS). gpiozero is imported lazily so the
+package imports on any machine. The mock pins support PWM (the green LED pulses) and keep
+only a bounded history of states, because a pulsing LED changes state 50 times a second
+and `MockPin.states` is a list that would otherwise grow for as long as the simulated
+appliance runs.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ if TYPE_CHECKING:  # gpiozero is untyped: these names document, mypy sees Any
 MOCK_STATE_HISTORY = 4096
 
 
-def make_pin_factory(simulate: bool) -> Factory | None:
-    """The factory to pass to every gpiozero device: a MockFactory, or None on a Pi."""
-    if not simulate:
-        return None
+def mock_pin_factory() -> Factory:
+    """A MockFactory to pass to every gpiozero device in simulation."""
     from gpiozero.pins.mock import MockFactory
 
     return MockFactory(pin_class=_bounded_mock_pin_class())

@@ -7,13 +7,32 @@ them ever costs a recording: a session is deleted only after every file verified
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..errors import ApplianceError
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from .exporter import ExportResult
 
 
 class ExportError(ApplianceError):
-    """The export did not finish."""
+    """The export did not finish.
+
+    `result`, when the export had begun, lists what was already exported and deleted
+    before the stick failed, so a caller can say what is safe and what stays here.
+    """
 
     code = "export"
+
+    def __init__(self, *args: object, result: ExportResult | None = None) -> None:
+        super().__init__(*args)
+        self.result = result
+
+    def with_result(self, result: ExportResult) -> Self:
+        """The same error, carrying what the export had done when it was raised."""
+        return type(self)(*self.args, result=result)
 
 
 class NoStick(ExportError, LookupError):

@@ -2,8 +2,10 @@
 
 The order is the promise: write (temp name, fsync, rename, fsync the folder), read back
 from the stick with its cached pages dropped, compare with the hash the vault recorded when
-the file was written, write the manifest, check the stick is still the one we wrote to,
-and only then delete the session from the SD card (an audited, crypto-erasing delete).
+the file was written, write the manifest and the device's signature of it (with the
+audit chain's head, so a laptop can tell forged files and a cut log), check the stick is
+still the one we wrote to, and only then delete the session from the SD card (an audited,
+crypto-erasing delete).
 Any doubt keeps the session. A stick pulled half-way leaves temporaries that the next
 export removes; files that did arrive are recognised by their hash and not copied again.
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from .errors import (
     VerifyFailed,
 )
 from .manifest import (
+    AUDIT_COPY_PREFIX,
+    AUDIT_COPY_SUFFIX,
     EXPORT_DIR_NAME,
     MANIFEST_NAME,
     README_NAME,
@@ -54,6 +57,7 @@ from .progress import (
     ProgressCallback,
     ProgressTracker,
 )
+from .signature import SIGNATURE_NAME, sign_manifest
 from .stick import Stick
 from .stickfs import StickDir, StickIO
 
@@ -63,6 +67,9 @@ if TYPE_CHECKING:
 EXPORTABLE_STATES = frozenset({COMPLETE, INTERRUPTED, EXPORTED})
 WRITE_PROBE = ".vig-write-probe"
 DELETE_REASON = EXPORTED
+#: Extra bytes an earlier manifest of the same session may carry (its device name, stamps):
+#: a larger file is simply "different", and never read whole.
+MANIFEST_SLACK = 4096
 _SESSION_FAILURES = (
     ConflictingFile,
     UnsafeStickEntry,
@@ -148,10 +155,9 @@ class Exporter:
             with errors, StickDir.open_root(root_path, self._io) as root:
                 self._export_to(root, stick, tracker, result)
         except ExportError as exc:
-            exc.result = result  # type: ignore[attr-defined]
             with contextlib.suppress(StickCommandFailed):
                 stick.release()  # let go of (and on a Pi unmount) a stick that failed us
-            raise
+            raise exc.with_result(result) from exc
         tracker.enter(FINISHING)
         stick.release()
         result.safe_to_remove = True
@@ -223,7 +229,7 @@ class Exporter:
 
     def _check_writable(self, root: StickDir) -> None:
         written = root.write_file(WRITE_PROBE, iter([b"vig", b""]).__next__, lambda n: None)
-        os.unlink(WRITE_PROBE, dir_fd=root.fd)
+        root.remove_file(WRITE_PROBE)
         if written != 3:
             raise StickWriteFailed("The USB stick did not take a small test file.")
 
@@ -250,7 +256,7 @@ class Exporter:
         root: StickDir,
         result: ExportResult,
     ) -> list[SessionInfo]:
-        free, block = self._io.space(root.fd)
+        free, block = root.space()
         planned = [
             PlannedSession(s.id, self._bytes_needed(s, export_dir, block)) for s in sessions
         ]
@@ -285,8 +291,7 @@ class Exporter:
         tracker.enter(COPYING, info.id)
         with export_dir.subdir(info.id, create=True) as session_dir:
             result.bytes_copied += SessionCopier(session_dir, source_dir, tracker).copy(info.files)
-            manifest = self._manifest(info)
-            self._put_small(session_dir, MANIFEST_NAME, manifest.to_json(), result, manifest)
+            self._put_signed_manifest(session_dir, self._manifest(info))
             session_dir.fsync()
         export_dir.fsync()
         if not stick.is_present():
@@ -296,55 +301,61 @@ class Exporter:
         result.exported.append(info.id)
 
     def _put_small(
-        self,
-        directory: StickDir,
-        name: str,
-        content: bytes,
-        result: ExportResult,
-        manifest: Manifest | None = None,
+        self, directory: StickDir, name: str, content: bytes, result: ExportResult
     ) -> None:
-        """Write a small file, unless an equal one is there; a different one is a conflict."""
-        existing = directory.regular_file(name)
-        if existing is not None:
-            with open(name, "rb", opener=lambda p, f: os.open(p, f | os.O_NOFOLLOW,
-                                                               dir_fd=directory.fd)) as fh:
-                current = fh.read()
-            if current == content or (
-                manifest is not None and _same_manifest(current, manifest, directory)
-            ):
-                return
-            if manifest is None:
+        """Write a small file, unless one is there: an equal one is fine, another is noted."""
+        if directory.regular_file(name) is not None:
+            if directory.read_small(name, len(content)) != content:
                 result.notes.append(f"{directory.describe(name)} on the stick was left as it was.")
-                return
-            raise ConflictingFile(
-                f"{directory.describe(name)} already exists on the stick with different content."
-            )
+            return
+        self._write_small(directory, name, content)
+
+    def _write_small(self, directory: StickDir, name: str, content: bytes) -> None:
         directory.write_file(name, iter([content, b""]).__next__, lambda n: None)
         back = directory.read_back(name, lambda n: None)
         if back.size != len(content):
             raise VerifyFailed(f"{directory.describe(name)} reads back differently.")
 
+    def _put_signed_manifest(self, directory: StickDir, manifest: Manifest) -> None:
+        """Write the manifest and the device's signature of exactly those bytes.
+
+        A manifest already there for other files is a conflict (the session stays here).
+        One for the same files (an earlier export of this session that stopped before the
+        deletion) is replaced by ours: only bytes this device wrote are ever signed.
+        """
+        content = manifest.to_json()
+        if directory.regular_file(MANIFEST_NAME) is not None:
+            current = directory.read_small(MANIFEST_NAME, len(content) + MANIFEST_SLACK)
+            if current is None or not _same_manifest(current, manifest, directory):
+                raise ConflictingFile(
+                    f"{directory.describe(MANIFEST_NAME)} already exists on the stick with "
+                    "different content."
+                )
+        directory.regular_file(SIGNATURE_NAME)  # refuses a link or folder planted there
+        self._write_small(directory, MANIFEST_NAME, content)
+        self._write_small(
+            directory, SIGNATURE_NAME, sign_manifest(content, self._vault.device_key())
+        )
+
     def _put_audit_copy(self, export_dir: StickDir, result: ExportResult) -> None:
         """Copy the audit log; an older copy from this device is a prefix, so it is extended."""
         path = Path(self._vault.audit.path)
         log_bytes = path.read_bytes() if path.exists() else b""
-        name = f"audit-{self._device}.log"
-        existing = export_dir.regular_file(name)
-        if existing is not None:
-            opener = lambda p, f: os.open(p, f | os.O_NOFOLLOW, dir_fd=export_dir.fd)  # noqa: E731
-            with open(name, "rb", opener=opener) as fh:
-                current = fh.read()
+        name = f"{AUDIT_COPY_PREFIX}{self._device}{AUDIT_COPY_SUFFIX}"
+        if export_dir.regular_file(name) is not None:
+            current = export_dir.read_small(name, len(log_bytes))
             if current == log_bytes:
                 return
-            if not log_bytes.startswith(current):
+            if current is None or not log_bytes.startswith(current):
                 stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self._wall_clock()))
-                name = f"audit-{self._device}-{stamp}.log"
+                name = f"{AUDIT_COPY_PREFIX}{self._device}-{stamp}{AUDIT_COPY_SUFFIX}"
                 result.notes.append(
                     f"An audit copy on the stick did not match this appliance; wrote {name}."
                 )
         export_dir.write_file(name, iter([log_bytes, b""]).__next__, lambda n: None)
 
     def _manifest(self, info: SessionInfo) -> Manifest:
+        head = self._vault.audit.head()
         return Manifest(
             session_id=info.id,
             state=_finished_state(info),
@@ -357,6 +368,8 @@ class Exporter:
             started_at=info.started_at,
             duration_s=info.duration_s,
             mark_count=info.mark_count,
+            audit_entries=head.entries,
+            audit_head=head.sha256,
         )
 
     def _forget(self, info: SessionInfo, stick: Stick) -> None:

@@ -17,6 +17,12 @@ EXPORT_DIR_NAME = "VIG-EXPORT"
 MANIFEST_NAME = "MANIFEST.json"
 README_NAME = "README.txt"
 MANIFEST_FORMAT = "vig-export-manifest/1"
+#: The device's audit log on the stick: audit-<device>.log, and audit-<device>-<stamp>.log
+#: when the stick's copy did not match the device's log.
+AUDIT_COPY_PREFIX = "audit-"
+AUDIT_COPY_SUFFIX = ".log"
+#: No manifest the appliance writes comes near this; a larger one is not read at all.
+MANIFEST_MAX_BYTES = 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -47,6 +53,11 @@ class Manifest:
     started_at: float | None = None
     duration_s: float | None = None
     mark_count: int | None = None
+    #: The device's audit chain at export time: its number of entries and the sha256 of
+    #: the last one (see appliance/vault/audit.py). Signed with the manifest, so a log cut
+    #: or rewritten since shows on the laptop.
+    audit_entries: int | None = None
+    audit_head: str | None = None
     format: str = field(default=MANIFEST_FORMAT)
 
     def to_json(self) -> bytes:
@@ -85,6 +96,24 @@ class Manifest:
                 started_at=data.get("started_at"),
                 duration_s=data.get("duration_s"),
                 mark_count=data.get("mark_count"),
+                audit_entries=_optional_int(data.get("audit_entries")),
+                audit_head=_optional_sha256(data.get("audit_head")),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ManifestInvalid(f"{where} cannot be read: {exc}.") from exc
+
+
+def _optional_int(value: object) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("the audit entry count is not a count")
+    return value
+
+
+def _optional_sha256(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _SHA256.match(value):
+        raise ValueError("the audit head is not a sha256")
+    return value

@@ -6,8 +6,9 @@ Everything below the stick's root is reached through directory file descriptors,
 written under a temporary name, fsynced, renamed and the directory fsynced; then read back
 after dropping their cached pages, so the hash compared is the one of what the stick holds.
 
-`StickIO` is the one place that makes the data system calls, so tests can subclass it to
-inject a stick that fails after N bytes, fills up, or is pulled.
+`StickDir` owns every call made below the stick's root (the exporter holds no descriptor
+of its own), and `StickIO` is the one place that makes the data system calls, so tests can
+subclass it to inject a stick that fails after N bytes, fills up, or is pulled.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ TEMP_SUFFIX = ".vig-tmp"
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+#: O_NONBLOCK: a FIFO planted on the stick opens at once (and is then refused as not a
+#: file) instead of blocking the export for ever; reads of a regular file ignore it.
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
 
 ProgressFn = Callable[[int], None]
 
@@ -144,6 +147,14 @@ class StickDir:
             )
         return st
 
+    def space(self) -> tuple[int | None, int]:
+        """Free bytes on the stick (None when it does not say) and its block size."""
+        return self.io.space(self.fd)
+
+    def remove_file(self, name: str) -> None:
+        """Remove a file from this folder (unlink never follows a link)."""
+        os.unlink(name, dir_fd=self.fd)
+
     def remove_stale_temp(self, name: str) -> None:
         """Remove a temporary left by an interrupted export (unlink never follows a link)."""
         temp = name + TEMP_SUFFIX
@@ -187,17 +198,40 @@ class StickDir:
             self.io.fsync(self.fd)
         return size
 
-    def read_back(self, name: str, progress: ProgressFn) -> WrittenFile:
-        """Hash the file as the stick holds it: cached pages dropped before reading."""
+    def read_small(self, name: str, limit: int) -> bytes | None:
+        """The content of a small file the stick supplies, or None when it is over `limit`.
+
+        Only `limit + 1` bytes are ever read: a stick can hold a file of any size where a
+        README or a manifest is expected, and reading it whole would exhaust memory.
+        """
+        fd = self._open_file(name)
+        try:
+            blocks = []
+            wanted = limit + 1
+            while wanted > 0 and (block := self.io.read(fd, min(wanted, COPY_BLOCK))):
+                blocks.append(block)
+                wanted -= len(block)
+        finally:
+            os.close(fd)
+        return None if wanted <= 0 else b"".join(blocks)
+
+    def _open_file(self, name: str) -> int:
+        """A descriptor for reading a regular file here; a link or anything else is refused."""
         try:
             fd = os.open(name, _READ_FLAGS, dir_fd=self.fd)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise UnsafeStickEntry(f"{self.describe(name)} on the stick is a link.") from exc
             raise
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise UnsafeStickEntry(f"{self.describe(name)} on the stick is not a file.")
+        return fd
+
+    def read_back(self, name: str, progress: ProgressFn) -> WrittenFile:
+        """Hash the file as the stick holds it: cached pages dropped before reading."""
+        fd = self._open_file(name)
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise UnsafeStickEntry(f"{self.describe(name)} on the stick is not a file.")
             self.io.drop_cache(fd)
             self.io.read_ahead(fd)
             digest = hashlib.sha256()

@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO, runtime_checkable
 
 import numpy as np
 
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from gpiozero import Device  # gpiozero is untyped: mypy sees Any
     from gpiozero.pins import Factory
 
-    from ..sources.picamera2_camera import Picamera2Camera
-    from ..sources.sounddevice_microphone import SounddeviceMicrophone
     from ..sources.types import AudioBlock, Camera, EncodedFrame, Microphone
     from ..vault import Vault
 
@@ -42,6 +40,20 @@ VOLATILE_FS = frozenset({"tmpfs", "ramfs"})
 NO_PERMISSIONS_FS = frozenset({"vfat", "exfat", "msdos"})
 #: core_pattern values that make the kernel drop core dumps.
 CORE_DROPPED = frozenset({"|/bin/false", "|/usr/bin/false", "|/bin/true", "|/usr/bin/true"})
+
+
+@runtime_checkable
+class CameraPresence(Protocol):
+    """A real camera that can say it is there without being opened (picamera2's adapter)."""
+
+    def check_present(self) -> int: ...
+
+
+@runtime_checkable
+class MicrophonePresence(Protocol):
+    """A real microphone that can name its input device without opening it."""
+
+    def input_device(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,7 @@ def run_checks(checks: Iterable[Callable[[], Finding]], out: TextIO) -> int:
 
 
 # --- camera and microphone --------------------------------------------------------------
-def check_camera_present(camera: Picamera2Camera) -> Finding:
+def check_camera_present(camera: CameraPresence) -> Finding:
     """The real camera, without opening it (the running service may hold it)."""
     try:
         count = camera.check_present()
@@ -116,7 +128,7 @@ def check_microphone(microphone: Microphone, wait: Wait, seconds: float = 2.0) -
         return Finding(FAIL, f"microphone: no sound in {seconds:g} s", "Replug the microphone.")
     samples = np.concatenate([block.samples for block in blocks])
     level = level_dbfs(samples)
-    what = f"microphone: {level:.0f} dBFS over {seconds:g} s"
+    what = f"microphone: {level:.0f} dBFS over {seconds:g} s" + _converted(microphone)
     overflows = getattr(microphone, "overflows", 0)  # only the real microphone counts them
     if overflows:
         return Finding(WARN, f"{what}, {overflows} overflow(s)",
@@ -128,7 +140,17 @@ def check_microphone(microphone: Microphone, wait: Wait, seconds: float = 2.0) -
     return Finding(OK, what)
 
 
-def check_microphone_present(microphone: SounddeviceMicrophone) -> Finding:
+def _converted(microphone: Microphone) -> str:
+    """What the adapter does to a card that refuses the format asked for, in words."""
+    rate = getattr(microphone, "capture_rate", microphone.sample_rate)
+    channels = getattr(microphone, "capture_channels", microphone.channels)
+    if (rate, channels) == (microphone.sample_rate, microphone.channels):
+        return ""
+    return (f" (the card records {rate} Hz with {channels} channel(s): mixed down and "
+            f"resampled to {microphone.sample_rate} Hz)")
+
+
+def check_microphone_present(microphone: MicrophonePresence) -> Finding:
     """The real microphone while the service uses it: only that the device is there."""
     try:
         device = microphone.input_device()

@@ -7,8 +7,10 @@ Order, so that a power cut at any point leaves a true record:
    mid-way is finished at the next start-up); then the sessions folder, recipients.txt and
    the panel's PIN hash and cookie key, its remembered phones and live logins are removed.
 3. `factory_reset_wiped` is appended, closing the old chain.
-4. The audit log is then REPLACED (atomically) by a new chain whose first entry,
-   `factory_reset`, carries the old chain's head hash and length and the counts.
+4. The device's signing key is replaced by a new one, so laptops that trusted the old
+   owner's device warn about the reset one. Then the audit log is REPLACED (atomically) by a
+   new chain whose first entry, `factory_reset`, carries the old chain's head hash and
+   length, the counts and the new key's fingerprint (`device_key`).
 
 Why not keep the old log? It holds no personal data, but it does list every past
 session id (when families were filmed) and the previous practitioner's key: a device
@@ -32,6 +34,7 @@ from ..panel.login_guard import login_files
 from ..panel.pin_store import panel_files
 from ..vault.atomic_file import temp_path_for
 from ..vault.audit import GENESIS, AuditLog, line_hash
+from ..vault.device_key import DEVICE_KEY_FILE, create_device_key, fingerprint, public_key_bytes
 from ..vault.recipients import RECIPIENTS_FILE
 from ..vault.state import COMPLETE, INTERRUPTED, RECORDING
 from ..vault.store import Vault
@@ -111,7 +114,8 @@ def factory_reset(
         vault.delete_session(session_id, reason=RESET_REASON)
     _wipe_files(vault)
     vault.audit.append("factory_reset_wiped", **counts)
-    previous_entries = _restart_audit_log(vault, wall_clock, counts)
+    new_key = _replace_device_key(vault)
+    previous_entries = _restart_audit_log(vault, wall_clock, {**counts, "device_key": new_key})
     return ResetReport(
         counts["sessions_deleted"], counts["unexported_deleted"], plan.recipients,
         previous_entries,
@@ -130,6 +134,16 @@ def _wipe_files(vault: Vault) -> None:
             if candidate.exists():
                 fs.unlink(candidate)
     fs.fsync_dir(vault.data_dir)
+
+
+def _replace_device_key(vault: Vault) -> str:
+    """A new owner's laptop must not take this device's exports for the old owner's.
+
+    The new key replaces the old one atomically; its fingerprint goes into the new chain's
+    first entry.
+    """
+    key = create_device_key(vault.data_dir / DEVICE_KEY_FILE, vault.fs)
+    return fingerprint(public_key_bytes(key))
 
 
 def _restart_audit_log(vault: Vault, wall_clock: Callable[[], float], counts: dict) -> int:

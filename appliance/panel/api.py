@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, session
 
 from . import inputs
 from .auth import client_address, is_logged_in
 from .parts import parts
+from .server_guards import RECEIVED_AT
 from .streams import BOUNDARY, mjpeg_frames, status_events
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -85,16 +86,29 @@ def start():
 
 @bp.post("/mark")
 def mark():
+    """A mark at the moment of the tap: the page stamps it on the device's clock (learnt
+    from the heartbeats), so a request held up in a busy server still lands on time."""
+    controller = parts().controller
     body = inputs.json_body(request)
     tag = inputs.tag(body.get("tag"))
     note = inputs.note(body.get("note"))
-    return done(parts().controller.mark(tag=tag, note=note))
+    at = inputs.mark_moment(
+        body.get("tapped_at"), request.environ.get(RECEIVED_AT), controller.clock.now()
+    )
+    return done(controller.mark(tag=tag, note=note, at=at))
 
 
 @bp.post("/stop")
 def stop():
     inputs.json_body(request)
     return done(parts().controller.stop())
+
+
+@bp.post("/clear-error")
+def clear_error():
+    inputs.json_body(request)
+    parts().controller.clear_error()
+    return done()
 
 
 @bp.post("/sessions/<session_id>/delete")
@@ -106,40 +120,66 @@ def delete_session(session_id: str):
     return done()
 
 
+#: Where a wall-clock time comes from that the device believes (beside synchronisation).
+BELIEVED_TIME_SOURCES = frozenset({"phone", "rtc"})
+
+
 @bp.post("/time")
 def set_time():
+    """The phone's time, if the device may take it now (`phone_time.PhoneTimeGate`)."""
     p = parts()
-    seconds = inputs.epoch_seconds(inputs.json_body(request))
+    body = inputs.json_body(request)
+    seconds = inputs.epoch_seconds(body)
+    believed = (
+        p.device_clock.is_trusted()
+        or p.controller.status().get("time_source") in BELIEVED_TIME_SOURCES
+    )
+    if not p.phone_time.admit(seconds, believed=believed, confirmed=body.get("confirm") is True):
+        return done({"system_clock_set": False, "unchanged": True})
     applied = p.device_clock.set_time(seconds)
     p.controller.set_wall_clock_from_phone(seconds)
-    p.audit("panel.time_from_phone", client=client_address(), system_clock_set=applied)
+    p.audit("panel.time_from_phone", system_clock_set=applied)
     return done({"system_clock_set": applied})
+
+
+def client_gone():
+    """Whether this request's phone has closed its connection (waitress tells; the test
+    client never does)."""
+    return request.environ.get("waitress.client_disconnected", lambda: False)
+
+
+def stream_owner() -> str:
+    """Who holds a stream: this login (its CSRF token is unique to it) from this address,
+    so a phone reloading its page takes its own old streams over."""
+    return f"{client_address()} {session.get('csrf', '')}"
 
 
 @bp.get("/preview.mjpeg")
 def preview():
     p = parts()
-    release = p.preview_slots.acquire()
-    if release is None:
+    slot = p.preview_slots.acquire(stream_owner())
+    if slot is None:
         return error_response(
             503,
-            "preview-busy",
+            "preview_busy",
             f"The preview is already open on {p.preview_slots.limit} phones. "
             "Close it on one of them, then try again.",
         )
-    frames = mjpeg_frames(p.preview.frame, p.config.panel.preview_fps, p.stop_event)
+    frames = mjpeg_frames(
+        p.preview.frame, p.config.panel.preview_fps, p.stop_event, slot, client_gone()
+    )
     response = Response(frames, mimetype=f"multipart/x-mixed-replace; boundary={BOUNDARY}")
-    response.call_on_close(release)
+    response.call_on_close(slot.release)
     return response
 
 
 @bp.get("/events")
 def events():
     p = parts()
-    release = p.status_slots.acquire()
-    if release is None:
+    slot = p.status_slots.acquire(stream_owner())
+    if slot is None:
         return error_response(
-            503, "status-busy", "Too many pages are open on this device. Close one and reload."
+            503, "status_busy", "Too many pages are open on this device. Close one and reload."
         )
     p.controller.warm_up()  # a page is open: a start is likely, so the camera stays warm
     stream = status_events(
@@ -147,11 +187,14 @@ def events():
         snapshot_in_app(),
         p.health.read,
         p.stop_event,
+        slot,
+        device_clock=p.controller.clock.now,
+        client_gone=client_gone(),
         keep_warm=p.controller.warm_up,
     )
     response = Response(stream, mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"
-    response.call_on_close(release)
+    response.call_on_close(slot.release)
     return response
 
 

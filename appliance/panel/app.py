@@ -25,7 +25,10 @@ from .health import Health, SimulatedHealth
 from .login_guard import LoginGuard, build_login_guard
 from .login_sessions import ABSOLUTE_SECONDS
 from .parts import AuditSink, PanelParts
+from .phone_time import PhoneTimeGate
 from .pin_store import PinStore, load_or_create_secret
+from .security_headers import NO_STORE, SECURITY_HEADERS
+from .server_guards import PHONE_SEEN
 from .streams import JpegFitter, SharedPreview, Slots
 from .uptime import Uptime
 
@@ -35,11 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
 
 
 def _default_audit(controller: ControllerApi) -> AuditSink:
@@ -107,7 +105,9 @@ def create_app(
         ),
         stop_event=stop_event or threading.Event(),
         virtual_button=virtual_button,
+        phone_time=PhoneTimeGate(login_clock),
     )
+    app.before_request(_note_a_phone)
     app.before_request(auth.check_state_change)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
@@ -120,16 +120,19 @@ def create_app(
     return app
 
 
+def _note_a_phone() -> None:
+    """Tell the server (server_guards) that this request's address is a logged-in phone:
+    its requests then skip the limit on strangers and the queue."""
+    phone_seen = request.environ.get(PHONE_SEEN)
+    if phone_seen is not None and auth.is_logged_in():
+        phone_seen()
+
+
 def _security_headers(response):
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # "same-origin", not "no-referrer": under no-referrer a browser sends `Origin: null`
-    # on the panel's own form posts, and the Origin check (auth.check_origin) needs the
-    # real one. No referrer ever leaves for another origin either way.
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    for name, value in SECURITY_HEADERS:
+        response.headers[name] = value
     if request.endpoint != "static":
-        response.headers["Cache-Control"] = "no-store"
+        response.headers[NO_STORE[0]] = NO_STORE[1]
     return response
 
 

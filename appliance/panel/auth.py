@@ -156,14 +156,14 @@ def login():
     admission = p.guard.admit(client, device_id)
     if admission.refused is not None:
         if p.guard.first_refusal(admission):
-            p.audit(f"panel.login_refused_{admission.refused}", client=client,
+            p.audit(f"panel.login_refused_{admission.refused}",
                     wait_s=round(admission.wait_s))  # fmt: skip
         return _login_page(_refusal_message(p, admission), 429)
     right = p.pin_store.verify(pin)
     lockout = p.guard.settle(admission, right)
     if right:
         return _logged_in(p, client, fingerprint, device_token if device_id else None)
-    p.audit("panel.login_failed", client=client, lockout_s=lockout)
+    p.audit("panel.login_failed", lockout_s=lockout)
     if lockout:
         return _login_page(f"Too many wrong PINs. Try again in {_minutes(lockout)} minute(s).", 429)
     return _login_page("That PIN is not right.", 401)
@@ -176,7 +176,7 @@ def _logged_in(p: PanelParts, client: str, fingerprint: str, device_token: str |
     session["auth"] = fingerprint
     session["sid"] = p.guard.sessions.open()
     session["csrf"] = secrets.token_urlsafe(32)
-    p.audit("panel.login", client=client)
+    p.audit("panel.login")
     response = redirect(url_for("pages.index"))
     set_device_cookie(response, device_token or p.guard.devices.remember(fingerprint))
     return response

@@ -35,3 +35,15 @@ class TimeNotSet(PanelError, OSError):
 
     code = "time_not_set"
     hint = "Check that automatic time sync is off and the service may set the time."
+
+
+class TimeNeedsConfirmation(PanelError, ValueError):
+    """The device's clock is already set and the phone's differs from it by minutes."""
+
+    code = "time_needs_confirmation"
+
+
+class TimeSetTooOften(PanelError, ValueError):
+    """The clock was set from a phone a moment ago; nothing was changed."""
+
+    code = "time_set_too_often"

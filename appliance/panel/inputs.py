@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,9 @@ MAX_BODY_BYTES = 4096
 #: A phone claiming a time outside these years is wrong, not early or late.
 EARLIEST_EPOCH = 1_704_067_200  # 2024-01-01
 LATEST_EPOCH = 4_102_444_800  # 2100-01-01
+#: How long before its arrival a tap may have been: a stamp older than this (or later than
+#: the arrival) is not believed, and the arrival time is used instead.
+TAP_STAMP_WINDOW_SECONDS = 3.0
 
 
 def json_body(request: Request) -> dict[str, Any]:
@@ -33,6 +37,10 @@ def json_body(request: Request) -> dict[str, Any]:
         body = json.loads(raw)
     except ValueError as exc:
         raise BadRequest("The request is not valid JSON.") from exc
+    except RecursionError as exc:
+        raise BadRequest(
+            "The request is nested too deeply to read: the panel sends only plain fields."
+        ) from exc
     if not isinstance(body, dict):
         raise BadRequest("The request must be a JSON object.")
     return body
@@ -56,6 +64,22 @@ def note(value: Any) -> str | None:
 
 def case_code(value: Any) -> str | None:
     return _checked(validate_case_code, value)
+
+
+def mark_moment(tapped_at: Any, received_at: float | None, now: float) -> float | None:
+    """When the mark happened, on the device's monotonic clock: the page's stamp of the
+    tap (`tapped_at`) if it lies within `TAP_STAMP_WINDOW_SECONDS` before the request
+    arrived, else the arrival (`received_at`, None = now). A stamp is never refused: a
+    mark with an unbelievable one still counts, at its arrival."""
+    arrived = now if received_at is None else received_at
+    if (
+        isinstance(tapped_at, int | float)
+        and not isinstance(tapped_at, bool)
+        and math.isfinite(tapped_at)
+        and arrived - TAP_STAMP_WINDOW_SECONDS <= tapped_at <= arrived
+    ):
+        return float(tapped_at)
+    return received_at
 
 
 def session_id(value: str) -> str:

@@ -13,6 +13,7 @@ from ..config import Config
 from .device_clock import DeviceClock
 from .health import Health
 from .login_guard import LoginGuard
+from .phone_time import PhoneTimeGate
 from .pin_store import PinStore
 from .streams import SharedPreview, Slots
 
@@ -37,6 +38,7 @@ class PanelParts:
     preview: SharedPreview
     stop_event: threading.Event
     virtual_button: VirtualButton | None
+    phone_time: PhoneTimeGate
 
 
 def parts() -> PanelParts:

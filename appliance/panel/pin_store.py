@@ -15,6 +15,8 @@ import os
 import secrets
 from pathlib import Path
 
+from ..vault.atomic_file import replace_private_file
+from ..vault.filesystem import FileSystem, OsFileSystem, make_dirs_durably
 from .errors import PinNotSet, WeakPin
 
 MIN_PIN_DIGITS = 6
@@ -131,8 +133,13 @@ class PinStore:
         return hashlib.sha256(record["salt"].encode()).hexdigest()[:16]
 
 
-def load_or_create_secret(path: Path) -> bytes:
-    """The per-device key that signs panel cookies, made once on first run (0600)."""
+def load_or_create_secret(path: Path, fs: FileSystem | None = None) -> bytes:
+    """The per-device key that signs panel cookies, made once on first run (0600).
+
+    Made with the vault's replace recipe, the directory fsync included: a key renamed into
+    place but not yet in a durable directory entry comes back after a power cut as no key
+    plus a temp file, and every phone would have to log in again.
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -140,13 +147,8 @@ def load_or_create_secret(path: Path) -> bytes:
             return data
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fs = fs or OsFileSystem()
+    make_dirs_durably(fs, path.parent)
     secret = secrets.token_bytes(32)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(secret)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    replace_private_file(fs, path, secret)
     return secret

@@ -4,7 +4,14 @@ Each holds one server thread for as long as a phone shows it, so both are capped
 (`Slots`): with the server's thread count above the caps, a Mark never waits behind a
 preview. The preview pulls frames from the controller only while someone watches, at
 most `fps` a second and at most `max_width` pixels wide; the status stream forwards the
-controller's events. Both end when the client goes away or the server stops.
+controller's events, with a `heartbeat` every second. Both end when the client goes away,
+when the same phone opens the stream again and takes the slot over, or when the server
+stops.
+
+The heartbeat does three jobs: it carries the device's monotonic time, from which the
+page learns its offset to stamp a tap on the device's clock; its absence tells the page
+the device went silent (SSE comments never reach a page, named events do); and it keeps
+data in flight, so that TCP_USER_TIMEOUT drops a phone that vanished within ~20 s.
 """
 
 from __future__ import annotations
@@ -20,33 +27,63 @@ from typing import Any
 from ..events import EventBus
 
 BOUNDARY = "frame"
-STATUS_POLL_SECONDS = 1.0
+HEARTBEAT_SECONDS = 1.0
 HEALTH_EVERY_SECONDS = 5.0
+#: How often a stream asks whether its phone has gone (the server sees a closed
+#: connection at once; the stream then ends and frees its slot).
+CLIENT_CHECK_SECONDS = 0.25
+
+
+class Slot:
+    """One stream's place: it ends when released, or when its owner's newer stream takes
+    it over (`ended` is set then, and the stream stops at its next wake)."""
+
+    def __init__(self, slots: Slots, owner: str) -> None:
+        self.owner = owner
+        self.ended = threading.Event()
+        self._slots = slots
+
+    def release(self) -> None:
+        """Give the place back (safe to call twice, and after a takeover)."""
+        self._slots._release(self)
 
 
 class Slots:
-    """A counter of concurrent streams with a hard cap."""
+    """Concurrent streams with a hard cap, each held by an owner (a phone's login).
+
+    A freed place is reusable at once. When all are taken and the owner asking already
+    holds one (the same phone reloading its page before the old connection is noticed
+    gone), its oldest is taken over rather than the phone refused.
+    """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._lock = threading.Lock()
-        self.in_use = 0
+        self._held: list[Slot] = []
 
-    def acquire(self) -> Callable[[], None] | None:
-        """A release function (safe to call twice), or None when all slots are taken."""
+    @property
+    def in_use(self) -> int:
         with self._lock:
-            if self.in_use >= self.limit:
-                return None
-            self.in_use += 1
-        released = threading.Event()
+            return len(self._held)
 
-        def release() -> None:
-            with self._lock:
-                if not released.is_set():
-                    released.set()
-                    self.in_use -= 1
+    def acquire(self, owner: str) -> Slot | None:
+        """A place for `owner`, or None when all are taken by others."""
+        with self._lock:
+            if len(self._held) >= self.limit:
+                own = [slot for slot in self._held if slot.owner == owner]
+                if not own:
+                    return None
+                self._held.remove(own[0])
+                own[0].ended.set()
+            slot = Slot(self, owner)
+            self._held.append(slot)
+            return slot
 
-        return release
+    def _release(self, slot: Slot) -> None:
+        with self._lock:
+            if slot in self._held:
+                self._held.remove(slot)
+            slot.ended.set()
 
 
 def jpeg_size(data: bytes) -> tuple[int, int] | None:
@@ -129,10 +166,12 @@ def mjpeg_frames(
     preview: Callable[[], bytes | None],
     fps: float,
     stop_event: threading.Event,
+    slot: Slot,
+    client_gone: Callable[[], bool],
 ) -> Iterator[bytes]:
     interval = 1.0 / fps
     due = time.monotonic()
-    while not stop_event.is_set():
+    while not (stop_event.is_set() or slot.ended.is_set() or client_gone()):
         jpeg = preview()
         if jpeg:
             head = (
@@ -140,11 +179,15 @@ def mjpeg_frames(
             ).encode()
             yield head + jpeg + b"\r\n"
         due = max(due + interval, time.monotonic())
-        stop_event.wait(max(0.0, due - time.monotonic()))
+        slot.ended.wait(max(0.0, due - time.monotonic()))
 
 
 def sse(event: str, data: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def heartbeat(device_monotonic: float) -> bytes:
+    return sse("heartbeat", {"monotonic": round(device_monotonic, 4)})
 
 
 def status_events(
@@ -152,10 +195,14 @@ def status_events(
     snapshot: Callable[[], dict[str, Any]],
     health: Callable[[], dict[str, Any]],
     stop_event: threading.Event,
+    slot: Slot,
     *,
+    device_clock: Callable[[], float],
+    client_gone: Callable[[], bool],
     keep_warm: Callable[[], None] = lambda: None,
 ) -> Iterator[bytes]:
-    """The current status, then every controller event, with health readings between.
+    """The current status, then every controller event, with a heartbeat every second
+    (the device's monotonic time, `device_clock`) and health readings between.
 
     While the page is open a start is likely, so each health reading also keeps the camera
     warm (`keep_warm`), and the first recorded frame can follow a Start within 150 ms.
@@ -163,14 +210,21 @@ def status_events(
     subscription = events.subscribe(maxsize=256)
     try:
         yield sse("status", snapshot())
+        yield heartbeat(device_clock())
         yield sse("health", health())
-        last_health = time.monotonic()
-        while not stop_event.is_set():
-            event = subscription.get(timeout=STATUS_POLL_SECONDS)
+        next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
+        next_health = time.monotonic() + HEALTH_EVERY_SECONDS
+        while not (stop_event.is_set() or slot.ended.is_set() or client_gone()):
+            wait = min(CLIENT_CHECK_SECONDS, next_heartbeat - time.monotonic())
+            event = subscription.get(timeout=max(0.0, wait))
             if event is not None:
                 yield sse(event.type, event.as_dict())
-            if time.monotonic() - last_health >= HEALTH_EVERY_SECONDS:
-                last_health = time.monotonic()
+            now = time.monotonic()
+            if now >= next_heartbeat:
+                next_heartbeat = now + HEARTBEAT_SECONDS
+                yield heartbeat(device_clock())
+            if now >= next_health:
+                next_health = now + HEALTH_EVERY_SECONDS
                 keep_warm()
                 yield sse("health", health())
     finally:

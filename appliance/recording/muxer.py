@@ -31,12 +31,22 @@ from typing import Protocol
 import av
 import numpy as np
 
+from ..config import RecordingConfig
+from ..sources.annexb import is_self_contained_idr
 from .errors import NoKeyframeYet
-from .h264 import is_self_contained_idr
 
-VIDEO_TIME_BASE = Fraction(1, 90000)
+VIDEO_CLOCK_RATE = 90000  # ticks a second of the video track
+VIDEO_TIME_BASE = Fraction(1, VIDEO_CLOCK_RATE)
 AAC_PRIMING_SAMPLES = 1024
 AAC_FRAME_SAMPLES = 1024
+#: PyAV's I/O buffer towards the sink. FFmpeg's 32 KiB default handed a 6 Mbit/s stream
+#: over in 24 calls a second, each copied into the age writer's chunk buffer; at 1 MiB a
+#: whole fragment comes in one call (`flush_packets` still empties the buffer after every
+#: packet), and the age writer seals most chunks straight from it.
+AVIO_BUFFER_SIZE = 1 << 20
+#: Sound is handed to the encoder in frames of this many samples (85 ms), which PyAV's
+#: filter graph cuts into AAC's 1024: a quarter of the Python calls per second of sound.
+AUDIO_BATCH_SAMPLES = 4 * AAC_FRAME_SAMPLES
 
 
 class FragmentSink(Protocol):
@@ -49,12 +59,25 @@ class FragmentSink(Protocol):
 
 @dataclass(frozen=True)
 class MediaFormat:
+    """What every MP4 of a session is made of; the numbers come from `RecordingConfig`,
+    which alone holds their defaults (an own default here once kept audio at 96 kb/s)."""
+
     width: int
     height: int
     fps: int
-    audio_rate: int = 48_000
-    audio_bitrate: int = 96_000
+    audio_rate: int
+    audio_bitrate: int
     fragment_duration: float = 1.0
+
+    @classmethod
+    def from_config(cls, config: RecordingConfig) -> MediaFormat:
+        return cls(
+            width=config.width,
+            height=config.height,
+            fps=config.fps,
+            audio_rate=config.audio_sample_rate,
+            audio_bitrate=config.audio_bitrate,
+        )
 
 
 class FragmentedMuxer:
@@ -83,6 +106,7 @@ class FragmentedMuxer:
                 "flush_packets": "1",
                 "max_interleave_delta": str(int(media.fragment_duration * 1_000_000)),
             },
+            buffer_size=AVIO_BUFFER_SIZE,
         )
         self._video = self._container.add_mux_stream(
             "h264", rate=media.fps, width=media.width, height=media.height
@@ -93,12 +117,13 @@ class FragmentedMuxer:
         # The "fast" coder halves the encoder's CPU against the default (twoloop); at
         # 96 kbit/s mono for speech the difference is not audible, and a Pi has 4 slow cores.
         self._audio.codec_context.options = {"aac_coder": "fast"}
-        self._audio.time_base = Fraction(1, media.audio_rate)
+        self._audio_time_base = Fraction(1, media.audio_rate)
+        self._audio.time_base = self._audio_time_base
         self._audio_start = round(start_time * media.audio_rate) + AAC_PRIMING_SAMPLES
         self._audio_next = self._audio_start  # next timeline sample the encoder expects
         self._audio_pending: list[np.ndarray] = []
         self._audio_pending_len = 0
-        self._frame_duration = round(1 / (media.fps * VIDEO_TIME_BASE))
+        self._frame_duration = round(VIDEO_CLOCK_RATE / media.fps)
         self._closed = False
         self.add_video(first_keyframe, start_time, True)
 
@@ -115,7 +140,7 @@ class FragmentedMuxer:
         packet = av.Packet(data)
         packet.stream = self._video
         packet.time_base = VIDEO_TIME_BASE
-        packet.pts = packet.dts = round(media_time / VIDEO_TIME_BASE)
+        packet.pts = packet.dts = round(media_time * VIDEO_CLOCK_RATE)
         packet.duration = self._frame_duration
         packet.is_keyframe = keyframe
         self._container.mux(packet)
@@ -163,19 +188,18 @@ class FragmentedMuxer:
         return joined
 
     def _encode_full_frames(self) -> None:
-        if self._audio_pending_len < AAC_FRAME_SAMPLES:
+        if self._audio_pending_len < AUDIO_BATCH_SAMPLES:
             return
         pending = self._take_pending()
         whole = len(pending) - len(pending) % AAC_FRAME_SAMPLES
-        for offset in range(0, whole, AAC_FRAME_SAMPLES):
-            self._encode(pending[offset : offset + AAC_FRAME_SAMPLES])
+        self._encode(pending[:whole])
         if whole < len(pending):
             self._queue_audio(pending[whole:])
 
     def _encode(self, samples: np.ndarray) -> None:
         frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="fltp", layout="mono")
         frame.sample_rate = self.media.audio_rate
-        frame.time_base = Fraction(1, self.media.audio_rate)
+        frame.time_base = self._audio_time_base
         frame.pts = self._audio_next
         self._audio_next += len(samples)
         for packet in self._audio.encode(frame):

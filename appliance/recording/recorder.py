@@ -38,12 +38,12 @@ from typing import Protocol
 import numpy as np
 
 from appliance.config import RecordingConfig
+from appliance.sources.annexb import is_self_contained_idr
 from appliance.sources.types import AudioBlock, EncodedFrame
 
 from .clips import ClipCutter, ClipInfo
 from .durable_sink import DurableSink, PartSink
 from .errors import RecorderStopped, RecordingFailed
-from .h264 import is_self_contained_idr
 from .muxer import FragmentedMuxer, MediaFormat
 from .part import OpenPart, PartSummary
 from .resampler import PictureClockResampler
@@ -77,13 +77,7 @@ class Recorder:
     ) -> None:
         self._session = session
         self._config = config
-        self.media = MediaFormat(
-            width=config.width,
-            height=config.height,
-            fps=config.fps,
-            audio_rate=config.audio_sample_rate,
-            audio_bitrate=config.audio_bitrate,
-        )
+        self.media = MediaFormat.from_config(config)
         self._clips = ClipCutter(session.open_clip, self.media, config.pre_roll, config.post_roll)
         self._lock = threading.Lock()  # owns the muxers
         self._submit_lock = threading.Lock()  # orders "accepting input" against stop

@@ -38,3 +38,13 @@ class MicrophoneBusy(SourceError, OSError):
 
     code = "microphone_busy"
     hint = "Stop the other program using the microphone, or unplug and replug it."
+
+
+class MicrophoneFormatUnsupported(SourceError, ValueError):
+    """The sound input refuses every sample rate and channel count the appliance can use."""
+
+    code = "microphone_format_unsupported"
+    hint = (
+        "Use a USB microphone that records at 48 or 44.1 kHz, or set [audio] device to a "
+        "different input."
+    )

@@ -3,6 +3,8 @@
 A replayed stream arrives as one long byte string, but the recorder wants one access unit
 (one picture, with any SPS/PPS/SEI before it) per EncodedFrame and needs to know which
 ones are IDR pictures. Both follow from the NAL headers alone, so no decoder is needed.
+The recorder reads the camera's access units with the same functions: a part or clip must
+begin with an IDR that carries its own SPS and PPS, from which the muxer builds the avcC.
 """
 
 from __future__ import annotations
@@ -66,3 +68,9 @@ def is_idr(access_unit: bytes) -> bool:
 
 def nal_types(access_unit: bytes) -> list[int]:
     return [nal_type(u) for u in split_nal_units(access_unit)]
+
+
+def is_self_contained_idr(access_unit: bytes) -> bool:
+    """True when the access unit is an IDR that carries its own SPS and PPS."""
+    types = nal_types(access_unit)
+    return NAL_SPS in types and NAL_PPS in types and NAL_IDR in types

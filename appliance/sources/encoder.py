@@ -9,8 +9,10 @@ fragment, part and clip can start decoding on its own).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import av
 from av.video.frame import PictureType
@@ -28,6 +30,36 @@ def check_video_settings(width: int, height: int, fps: int, bitrate: int) -> Non
         raise SourceSettingsError(
             f"frame rate and bitrate must be positive, not {fps} fps, {bitrate} bit/s"
         )
+
+
+def mark_as_idr(frame: av.VideoFrame) -> None:
+    """Ask libx264 to make `frame` an IDR (an I picture, with "forced-idr" or a closed GOP).
+
+    `PictureType.I`, not the string "I": PictureType is an IntEnum since PyAV 14, and the
+    setter refuses a string with TypeError; the enum member works on PyAV 13 to 18.
+    """
+    frame.pict_type = PictureType.I
+
+
+class KeyframeOnRequest:
+    """Stands in for a PyAV video stream, marking the next frame it encodes as an IDR once
+    `request()` was called (from any thread); every other attribute is the stream's."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._wanted = threading.Event()
+
+    def request(self) -> None:
+        self._wanted.set()
+
+    def encode(self, frame: av.VideoFrame | None = None) -> list[av.Packet]:
+        if frame is not None and self._wanted.is_set():
+            self._wanted.clear()
+            mark_as_idr(frame)
+        return self._stream.encode(frame)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +104,7 @@ class H264Encoder:
         """Encode a yuv420p frame (its pts and picture type are set here)."""
         frame.pts = pts
         if idr:
-            frame.pict_type = PictureType.I
+            mark_as_idr(frame)
         return [self._packet(p) for p in self._context.encode(frame)]
 
     def flush(self) -> list[EncodedPacket]:

@@ -7,9 +7,13 @@ Written against picamera2 0.3.36 (raspberrypi/picamera2 3e6dff0, May 2026):
   SensorTimestamp (ns) // 1000 in `encoder.firsttimestamp` (µs) and subtracts it. So a
   frame's sensor time is `(timestamp + encoder.firsttimestamp) / 1e6` s on CLOCK_MONOTONIC
   (the Pi's camera drivers stamp V4L2 buffers on it; libcamera's docs speak of the boot
-  clock, identical on a Pi, which never suspends). Checked, not assumed: the first frame's
-  lag behind `time.monotonic()` is measured and logged, and a sensor clock found elsewhere
-  is anchored at that frame's arrival instead.
+  clock, identical on a Pi, which never suspends). Checked, not assumed: each frame's lag
+  behind `time.monotonic()` is measured, and its minimum over the first second is the
+  pipeline's latency (`sensor_lag`, logged). The first frames can come late: an x264
+  encoder still warming up delivered the first one 0.57 s and 1.38 s after its sensor
+  time, though the sensor was on CLOCK_MONOTONIC. So only a lag beyond several seconds
+  (`SENSOR_CLOCK_LIMIT`), or a frame arriving before its sensor time, means the sensor
+  clock is elsewhere; then frames are anchored at that frame's arrival instead.
   The libav encoder's packet pts is that same number (its time base is 1/1e6).
 - `picamera2.encoders.H264Encoder` is the V4L2 hardware encoder on a Pi 4 (VC4) and an
   alias of `LibavH264Encoder` (libx264 through PyAV) on a Pi 5, whose `__init__` takes only
@@ -17,6 +21,10 @@ Written against picamera2 0.3.36 (raspberrypi/picamera2 3e6dff0, May 2026):
   On the libav encoder no profile is asked for: "high" would switch x264 from its
   "ultrafast" to its "superfast" preset, too slow for 1080p30 on the Pi 5's CPU.
 - `force_key_frame()` exists since picamera2 0.3.31 (picamera2 PR #1317).
+- `capture_array(name="main", wait=None, signal_function=None)` dispatches a Job to the
+  camera's event loop; `wait=False` returns the Job, and `wait(job, timeout)` is its
+  `Future.result(timeout)`: concurrent.futures' TimeoutError (the built-in one since 3.11)
+  when no request completed in time. The Job stays queued until a request completes.
 
 PyAV on the Pi: picamera2 (apt) imports `av` lazily in encoders/libav_h264_encoder.py,
 encoders/libav_mjpeg_encoder.py, outputs/pyavoutput.py and, for audio only,
@@ -30,10 +38,12 @@ from pip. Each call they make was tried against PyAV 18.1:
   av.Packet(packet); packet dts/pts/time_base/is_keyframe/stream setters; container.mux.
 - broken: `frame.pict_type = "I"` (LibavH264Encoder._encode, after force_key_frame) raises
   TypeError, since PictureType became an IntEnum in PyAV 14 (PyAV PR #1634). On the
-  camera's request thread that would lose the request and the encode. So on the libav
-  encoder this adapter forces keyframes only if the installed PyAV takes the string, and
-  otherwise relies on the one-second GOP (iperiod = fps): a part then starts at most 1 s
-  later than asked.
+  camera's request thread that would lose the request and the encode, and without forcing,
+  a part starts at the next one-second keyframe (measured: asked at frame 40, came at 60).
+  So on the libav encoder the adapter uses `keyframe_encoder_class`: a subclass whose
+  `force_key_frame` never touches picamera2's own request counter (so its string never
+  runs) and whose stream (`encoder._stream`, set in `_start`) marks the next frame with
+  `PictureType.I` (`encoder.KeyframeOnRequest`); libx264's closed GOP makes it an IDR.
 - renamed: `Flags.GLOBAL_HEADER` is `Flags.global_header` (only reached with repeat=False,
   never passed here); `Flags.QSCALE` is `Flags.qscale` (picamera2 tries both).
 - encoders/encoder.py's audio thread uses `threading.Event.isSet()` (deprecated alias,
@@ -47,14 +57,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from types import ModuleType
 from typing import Any
 
-import av
 import numpy as np
 
 from .adapter_errors import CameraBusy, CameraNotFound, HardwareLibraryMissing
-from .encoder import check_video_settings
+from .encoder import KeyframeOnRequest, check_video_settings
 from .errors import SourceStateError
 from .preview import PREVIEW_WIDTH, jpeg_from_yuv420p, preview_size
 from .types import Clock, EncodedFrame, FrameSink
@@ -63,9 +73,14 @@ _logger = logging.getLogger(__name__)
 
 #: The keyword arguments both H264Encoder classes accept and this adapter uses.
 ENCODER_ARGS = ("bitrate", "repeat", "iperiod", "framerate", "profile")
-#: A first frame arriving later than this after its SensorTimestamp (or before it) means
-#: the sensor is not on CLOCK_MONOTONIC: then the first frame's arrival anchors the clock.
-SENSOR_CLOCK_TOLERANCE = 0.5
+#: A frame arriving later than this after its SensorTimestamp (or before it) means the
+#: sensor is not on CLOCK_MONOTONIC: then that frame's arrival anchors the clock. Several
+#: seconds, because a software encoder that falls behind delays the first frames by 1.4 s.
+SENSOR_CLOCK_LIMIT = 5.0
+#: The longest a preview grab waits for the camera (s): many frame intervals.
+PREVIEW_TIMEOUT = 1.0
+#: The latency is the minimum lag over this much sensor time from the first frame (s).
+SENSOR_LAG_WINDOW = 1.0
 LIBAV_ENCODER_NAME = "LibavH264Encoder"
 
 
@@ -94,14 +109,20 @@ def count_cameras(picamera2_module: ModuleType) -> int:
     return len(picamera2_module.Picamera2.global_camera_info())
 
 
-def pyav_takes_picture_type_names() -> bool:
-    """Whether `frame.pict_type = "I"` works, as picamera2's libav encoder needs."""
-    frame = av.VideoFrame(16, 16, "yuv420p")
-    try:
-        frame.pict_type = "I"  # type: ignore[assignment]  # the probe: PyAV's stubs say no
-    except TypeError:
-        return False
-    return True
+def keyframe_encoder_class(libav_encoder: type) -> type:
+    """picamera2's `LibavH264Encoder`, forcing keyframes in a way PyAV >= 14 accepts."""
+
+    class KeyframeLibavH264Encoder(libav_encoder):  # type: ignore[misc,valid-type]
+        def force_key_frame(self) -> None:
+            stream = getattr(self, "_stream", None)
+            if isinstance(stream, KeyframeOnRequest):
+                stream.request()
+
+        def _start(self) -> None:
+            super()._start()
+            self._stream = KeyframeOnRequest(self._stream)  # type: ignore[has-type]
+
+    return KeyframeLibavH264Encoder
 
 
 def packed_yuv420(array: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -149,6 +170,7 @@ class Picamera2Camera:
         camera_num: int = 0,
         preview_width: int = PREVIEW_WIDTH,
         monotonic: Callable[[], float] = time.monotonic,
+        preview_timeout: float = PREVIEW_TIMEOUT,
     ) -> None:
         check_video_settings(width, height, fps, bitrate)
         self.clock = clock
@@ -160,13 +182,21 @@ class Picamera2Camera:
         self._controls = libcamera_controls
         self._monotonic = monotonic
         self._lock = threading.Lock()
+        self._preview_lock = threading.Lock()
+        self._preview_job: Any = None
+        self._preview_timeout = preview_timeout
         self._picam2: Any = None
         self._encoder: Any = None
         self._sink: FrameSink | None = None
-        self._to_shared: float | None = None
+        self._to_shared = 0.0
+        self._first_sensor_time = 0.0
+        self._lag_measured = False
         self._can_force_keyframe = False
-        #: CLOCK_MONOTONIC minus the first frame's sensor time (s): the pipeline's latency.
+        #: The least of CLOCK_MONOTONIC minus a frame's sensor time (s) over the first
+        #: second: the pipeline's latency.
         self.sensor_lag: float | None = None
+        #: "monotonic", or "anchored" when the sensor clock was found elsewhere.
+        self.sensor_clock: str | None = None
         self.frames_delivered = 0
         self.frames_unstamped = 0
         self.error: BaseException | None = None
@@ -196,9 +226,12 @@ class Picamera2Camera:
                 controls = self._controls or load_libcamera_controls()
                 picam2.set_controls({"AfMode": controls.AfModeEnum.Continuous})
             encoder_class = lib.encoders.H264Encoder
-            encoder = encoder_class(**self.encoder_arguments(encoder_class))
+            libav = encoder_class.__name__ == LIBAV_ENCODER_NAME
+            if libav:
+                encoder_class = keyframe_encoder_class(encoder_class)
+            encoder = encoder_class(**self.encoder_arguments(libav))
             self._can_force_keyframe = self._keyframes_can_be_forced(encoder)
-            self._sink, self._to_shared, self.error = sink, None, None
+            self._sink, self.sensor_clock, self.error = sink, None, None
             self._encoder = encoder
             output = frame_output_class(lib.outputs.Output)(self._on_frame)
             try:
@@ -218,6 +251,7 @@ class Picamera2Camera:
             finally:
                 self._encoder = None
                 self._sink = None
+                self._preview_job = None
 
     def request_keyframe(self) -> None:
         encoder = self._encoder
@@ -225,13 +259,42 @@ class Picamera2Camera:
             encoder.force_key_frame()
 
     def preview_jpeg(self) -> bytes | None:
-        """A JPEG of the next preview-stream picture; None while the camera is stopped."""
+        """A JPEG of the next preview-stream picture; None while the camera is stopped, or
+        when it delivers no picture within `PREVIEW_TIMEOUT` (a stalled camera)."""
         picam2 = self._picam2
         if picam2 is None or self._encoder is None:
             return None
+        array = self._next_lores_array(picam2)
+        if array is None:
+            return None
         lores_width, lores_height = self.lores_size
-        picture = packed_yuv420(picam2.capture_array("lores"), lores_width, lores_height)
-        return jpeg_from_yuv420p(picture, self.preview_width)
+        return jpeg_from_yuv420p(packed_yuv420(array, lores_width, lores_height),
+                                 self.preview_width)
+
+    def _next_lores_array(self, picam2: Any) -> np.ndarray | None:
+        """The next lores picture, waited for at most `PREVIEW_TIMEOUT`.
+
+        `capture_array` with no `wait` blocks until a request completes, for ever if the
+        camera stalls, and the panel's viewers would queue behind it. So the capture is a
+        picamera2 Job (`wait=False`) waited for with a timeout; a Job that timed out is
+        kept and waited for again next time rather than queueing another behind it.
+        """
+        with self._preview_lock:
+            job = self._preview_job
+            if job is None:
+                job = self._preview_job = picam2.capture_array("lores", wait=False)
+        try:
+            array = picam2.wait(job, timeout=self._preview_timeout)
+        except TimeoutError:
+            _logger.warning("the camera gave no preview picture within %.1f s",
+                            self._preview_timeout)
+            return None
+        except CancelledError:
+            array = None
+        with self._preview_lock:
+            if self._preview_job is job:
+                self._preview_job = None
+        return array
 
     @property
     def running(self) -> bool:
@@ -245,14 +308,14 @@ class Picamera2Camera:
             self._picam2 = None
 
     # --- set-up ---------------------------------------------------------------------------
-    def encoder_arguments(self, encoder_class: type) -> dict[str, int | str]:
-        arguments: dict[str, int | str] = {
+    def encoder_arguments(self, libav: bool) -> dict[str, Any]:
+        arguments: dict[str, Any] = {
             "bitrate": self.bitrate,
             "repeat": True,  # SPS/PPS before every IDR: each part and clip stands alone
             "iperiod": self.fps,  # one-second GOP (DESIGN.md)
             "framerate": self.fps,
         }
-        if encoder_class.__name__ != LIBAV_ENCODER_NAME:
+        if not libav:
             arguments["profile"] = "high"
         return arguments
 
@@ -278,13 +341,6 @@ class Picamera2Camera:
         if not hasattr(encoder, "force_key_frame"):
             _logger.warning("picamera2 is older than 0.3.31: keyframes follow the GOP only")
             return False
-        if type(encoder).__name__ == LIBAV_ENCODER_NAME and not pyav_takes_picture_type_names():
-            _logger.warning(
-                "picamera2's libav encoder cannot force keyframes with PyAV %s; "
-                "parts start at the next one-second keyframe",
-                av.__version__,
-            )
-            return False
         return True
 
     # --- frames ---------------------------------------------------------------------------
@@ -298,8 +354,7 @@ class Picamera2Camera:
             self.frames_unstamped += 1
             return
         sensor_time = (timestamp_us + first) / 1_000_000
-        if self._to_shared is None:
-            self._to_shared = self._measure_sensor_clock(sensor_time)
+        self._check_sensor_clock(sensor_time)
         try:
             sink(EncodedFrame(data, sensor_time + self._to_shared, keyframe))
         except Exception as exc:  # kept and reported: raising would kill picamera2's thread
@@ -308,19 +363,39 @@ class Picamera2Camera:
             return
         self.frames_delivered += 1
 
-    def _measure_sensor_clock(self, sensor_time: float) -> float:
-        """Seconds to add to a sensor time to put it on the shared clock."""
+    def _check_sensor_clock(self, sensor_time: float) -> None:
+        """Decide, and over the first second check, how sensor times reach the shared clock."""
         monotonic_now = self._monotonic()
-        shared_now = self.clock.now()
-        self.sensor_lag = monotonic_now - sensor_time
-        if 0.0 <= self.sensor_lag < SENSOR_CLOCK_TOLERANCE:
+        lag = monotonic_now - sensor_time
+        if self.sensor_clock is None:
+            self._first_sensor_time, self.sensor_lag = sensor_time, lag
+            self._lag_measured = False
+            if 0.0 <= lag < SENSOR_CLOCK_LIMIT:
+                self.sensor_clock = "monotonic"
+                self._to_shared = self.clock.now() - monotonic_now
+            else:
+                self._anchor(sensor_time, lag)
+            return
+        if self._lag_measured:
+            return
+        if sensor_time - self._first_sensor_time > SENSOR_LAG_WINDOW:
+            self._lag_measured = True
             _logger.info(
-                "camera timestamps on CLOCK_MONOTONIC",
-                extra={"sensor_lag_ms": round(self.sensor_lag * 1000, 1)},
+                "camera timestamps",
+                extra={"sensor_clock": self.sensor_clock,
+                       "sensor_lag_ms": round((self.sensor_lag or 0.0) * 1000, 1)},
             )
-            return shared_now - monotonic_now
+            return
+        if self.sensor_clock == "monotonic" and lag < 0.0:
+            self._anchor(sensor_time, lag)  # a frame before its sensor time: not monotonic
+        if self.sensor_lag is None or lag < self.sensor_lag:
+            self.sensor_lag = lag
+
+    def _anchor(self, sensor_time: float, lag: float) -> None:
+        """Put this frame at its arrival on the shared clock, and the others after it."""
         _logger.warning(
-            "camera timestamps are not on CLOCK_MONOTONIC; anchoring them at the first frame",
-            extra={"sensor_offset_s": round(self.sensor_lag, 3)},
+            "camera timestamps are not on CLOCK_MONOTONIC; anchoring them at a frame's arrival",
+            extra={"sensor_offset_s": round(lag, 3)},
         )
-        return shared_now - sensor_time
+        self.sensor_clock = "anchored"
+        self._to_shared = self.clock.now() - sensor_time

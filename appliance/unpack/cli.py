@@ -1,4 +1,4 @@
-"""`vig-unpack SOURCE --identity KEY [--out DIR]`: open an export stick on a laptop.
+"""`vig-unpack SOURCE --identity KEY [--out DIR] [--devices FILE]`: open an export stick.
 
 Runs anywhere Python and PyAV run (Linux, macOS, Windows): nothing Pi-specific is imported.
 Exit status: 0 everything unpacked; 1 some files failed (the rest were still written);
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,9 +18,11 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import ApplianceError
+from .devices import AcceptedDevices, default_devices_path
 from .errors import KeyUnusable, NothingToUnpack, UsageError, WrongKey
 from .identity import load_identities
 from .progress import Progress
+from .provenance import check_provenance
 from .report import clock_text, write_overview
 from .session import SessionUnpacker
 from .source import SessionSource, check_files, find_sessions
@@ -40,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="your age key file (a passphrase-protected one is asked for)")
     parser.add_argument("--out", "-o", metavar="DIR",
                         help="where to write (default: VIG-<date>-<time> in this folder)")
+    parser.add_argument("--devices", metavar="FILE",
+                        help="the device keys you have accepted (default: devices.json in "
+                             "your config folder, vig/); a new device is added to it")
     return parser
 
 
@@ -66,11 +72,17 @@ def run(
     sessions, root = find_sessions(Path(args.source).expanduser())
     out = choose_out(args.out, root, cwd)
     identities = load_identities(Path(args.identity).expanduser(), ask_passphrase)
+    devices_path = (
+        Path(args.devices).expanduser() if args.devices else default_devices_path(os.environ)
+    )
+    devices = AcceptedDevices.load(devices_path)
     total = sum(f.size for s in sessions for f in s.files())
     progress = Progress(2 * total, stream)
     for session in sessions:
         progress.step(f"checking {session.id}")
         check_files(session, progress.add)
+    for line in check_provenance(sessions, devices):
+        progress.say(f"vig-unpack: WARNING: {line}")
     out.mkdir(parents=True, exist_ok=True)
     unpacker = SessionUnpacker(identities, progress)
     failed = False
@@ -105,6 +117,8 @@ def _summary(session: SessionSource, outcome) -> str:
     parts = [clock_text(outcome.duration_s), f"{len(outcome.clips)} clip(s)"]
     if session.interrupted:
         parts.append("interrupted")
+    if session.untrusted:
+        parts.append("UNTRUSTED")
     if outcome.failures:
         parts.append(f"{len(outcome.failures)} problem(s)")
     return "— " + ", ".join(parts)

@@ -53,8 +53,14 @@ def decrypt_media(
     return Decrypted(source.name, out, report.plaintext_bytes, report.complete, report.reason)
 
 
+#: Marks and session metadata are a few KiB; a larger file is not decrypted into memory.
+SMALL_DOCUMENT_MAX = 1024 * 1024
+
+
 def decrypt_json(source: Path, identities: list[Identity]) -> dict[str, Any]:
     """A small encrypted JSON document (session.json.age, mark-NNNN.json.age)."""
+    if source.stat().st_size > SMALL_DOCUMENT_MAX:
+        raise ValueError(f"{source.name} is over {SMALL_DOCUMENT_MAX} bytes, not a small file")
     with open(source, "rb") as raw:
         data = AgeReader(raw, identities).read()
     document = json.loads(data.decode("utf-8"))

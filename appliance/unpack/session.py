@@ -19,7 +19,7 @@ from typing import Any
 
 from ..tags import MARK_TAGS
 from ..vault.age import AgeError, Identity, NoIdentityMatched, TruncatedStream
-from ..vault.session_files import CONSENT_FILE
+from ..vault.session_files import CONSENT_FILE, METADATA_FILE, number_of, numbered_name
 from .decrypt import Decrypted, decrypt_json, decrypt_media
 from .errors import MediaUnreadable, WrongKey
 from .media import grab_frames, join_parts
@@ -33,13 +33,6 @@ from .report import (
     write_session_index,
 )
 from .source import SessionSource
-
-_MARK_NAME = re.compile(r"^mark-(\d+)\.json\.age$")
-
-
-def number_of(name: str) -> int | None:
-    match = _MARK_NAME.match(name)
-    return int(match.group(1)) if match else None
 
 #: Wide enough to see faces and gestures on the contact sheet (the index shows them smaller).
 THUMB_WIDTH = 480
@@ -114,6 +107,7 @@ class SessionUnpacker:
         outcome = SessionOutcome(source.id, folder, f"Session {source.id}")
         for name, problem in source.damaged.items():
             outcome.failures.append(f"{source.directory / name} is damaged: {problem}.")
+        outcome.failures.extend(source.untrusted)
         if source.manifest_problem:
             outcome.warnings.append(
                 f"{source.directory}: {source.manifest_problem}; the files could not be checked."
@@ -176,14 +170,14 @@ class SessionUnpacker:
             raise WrongKey(f"The key given does not open {source.directory / name}.") from exc
 
     def _metadata(self, source: SessionSource, outcome: SessionOutcome) -> dict[str, Any]:
-        path = source.directory / "session.json.age"
+        path = source.directory / METADATA_FILE
         if not path.exists():
             outcome.failures.append(f"{path} is missing.")
             return {}
         try:
             return decrypt_json(path, self._identities)
         except NoIdentityMatched as exc:
-            if "session.json.age" in source.damaged:
+            if METADATA_FILE in source.damaged:
                 return {}
             raise WrongKey(f"The key given does not open {path}.") from exc
         except (AgeError, ValueError) as exc:
@@ -203,7 +197,7 @@ class SessionUnpacker:
     def _marks(self, source: SessionSource, outcome: SessionOutcome) -> list[dict[str, Any]]:
         """The marks, in order, with the fields unpack needs checked (extra fields ignored)."""
         marks = []
-        for name in source.names("mark-"):
+        for name in source.names("mark"):
             try:
                 mark = decrypt_json(source.directory / name, self._identities)
                 mark["number"] = int(mark.get("number") or number_of(name) or 0)
@@ -235,7 +229,7 @@ class SessionUnpacker:
         self, source: SessionSource, work: Path, target: Path, outcome: SessionOutcome
     ) -> None:
         decrypted = []
-        for name in source.names("part-"):
+        for name in source.names("part"):
             got = self._media(source, name, work, outcome)
             if got is None:
                 continue
@@ -270,7 +264,7 @@ class SessionUnpacker:
             number, media_time = mark["number"], mark["media_time"]
             tag = str(mark.get("tag") or "")
             label = principle_label(mark)
-            name = str(mark.get("clip") or f"clip-{number:04d}.mp4.age")
+            name = str(mark.get("clip") or numbered_name("clip", number))
             clip_file = ""
             if (source.directory / name).exists():
                 minutes, seconds = divmod(int(media_time), 60)

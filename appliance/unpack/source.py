@@ -13,11 +13,13 @@ from pathlib import Path
 
 from ..export.manifest import (
     EXPORT_DIR_NAME,
+    MANIFEST_MAX_BYTES,
     MANIFEST_NAME,
     Manifest,
     ManifestFile,
     ManifestInvalid,
 )
+from ..vault.session_files import METADATA_FILE, kind_of, number_of
 from .errors import NothingToUnpack
 
 HASH_BLOCK = 1 << 20
@@ -31,6 +33,10 @@ class SessionSource:
     manifest_problem: str | None = None
     #: name -> what is wrong with it (missing, wrong size, wrong hash).
     damaged: dict[str, str] = field(default_factory=dict)
+    #: MANIFEST.json as read from the stick: the bytes the device's signature covers.
+    manifest_bytes: bytes | None = None
+    #: Why this session cannot be trusted to be what the device exported (see provenance).
+    untrusted: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -49,13 +55,15 @@ class SessionSource:
             if p.is_file()
         ]
 
-    def names(self, prefix: str) -> list[str]:
-        return sorted(f.name for f in self.files() if f.name.startswith(prefix))
+    def names(self, kind: str) -> list[str]:
+        """The session's files of one kind (`part`, `mark`, `clip`), in number order."""
+        named = [f.name for f in self.files() if kind_of(f.name) == kind]
+        return sorted(named, key=lambda name: (number_of(name) or 0, name))
 
 
 def _is_session_dir(path: Path) -> bool:
     return path.is_dir() and (
-        (path / MANIFEST_NAME).is_file() or (path / "session.json.age").is_file()
+        (path / MANIFEST_NAME).is_file() or (path / METADATA_FILE).is_file()
     )
 
 
@@ -85,11 +93,17 @@ def _load(directory: Path) -> SessionSource:
     manifest_path = directory / MANIFEST_NAME
     if not manifest_path.is_file():
         return SessionSource(directory, None, "it has no MANIFEST.json")
+    if manifest_path.stat().st_size > MANIFEST_MAX_BYTES:
+        return SessionSource(
+            directory, None, f"its MANIFEST.json is over {MANIFEST_MAX_BYTES} bytes, not one "
+            "the appliance wrote"
+        )
+    raw = manifest_path.read_bytes()
     try:
-        manifest = Manifest.from_json(manifest_path.read_bytes(), str(manifest_path))
+        manifest = Manifest.from_json(raw, str(manifest_path))
     except ManifestInvalid as exc:
         return SessionSource(directory, None, exc.user_message())
-    return SessionSource(directory, manifest)
+    return SessionSource(directory, manifest, manifest_bytes=raw)
 
 
 def check_files(session: SessionSource, progress=lambda n: None) -> dict[str, str]:
@@ -119,5 +133,5 @@ def _check_one(path: Path, entry: ManifestFile, progress) -> str | None:
     except OSError as exc:
         return f"it cannot be read ({exc.strerror or exc})"
     if digest.hexdigest() != entry.sha256:
-        return "its content differs from the manifest (the stick changed it)"
+        return "its content differs from the manifest (changed or forged since the export)"
     return None

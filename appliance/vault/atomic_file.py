@@ -8,6 +8,7 @@ new version survives a power cut. Leftover temporaries (a cut before the rename)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from .errors import storage_errors
 from .filesystem import FileSystem, WritableFile
 
 TEMP_SUFFIX = ".tmp"
+#: Secrets (a key file, the panel's cookie key) are readable by their owner only.
+PRIVATE_FILE_MODE = 0o600
 
 
 def temp_path_for(path: Path) -> Path:
@@ -48,3 +51,14 @@ def replace_atomically_with(
             fs.fsync(file)
         fs.replace(temp, path)
         fs.fsync_dir(path.parent)
+
+
+def replace_private_file(fs: FileSystem, path: Path, data: bytes) -> None:
+    """`replace_atomically`, for a secret: the file is its owner's only (0600) before any
+    byte of the secret is in it, whatever the umask."""
+
+    def write(file: WritableFile) -> None:
+        os.fchmod(file.fileno(), PRIVATE_FILE_MODE)
+        file.write(data)
+
+    replace_atomically_with(fs, path, write)

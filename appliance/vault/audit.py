@@ -8,8 +8,9 @@ rewrites every later line, and it cannot see the last line being changed or line
 off the end. The log is copied to every export stick, where it is compared over time.
 
 It must hold no personal data (it is plaintext on the SD card and the stick): session ids,
-states, counts and reasons only. Fields that could carry a case code, a note or a name are
-refused outright, so a caller cannot leak one by accident.
+states, counts and reasons only. Fields that could carry a case code, a note, a name or a
+phone's address (`personal_data.PERSONAL_FIELDS`) are refused outright, so a caller cannot
+leak one by accident.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..personal_data import is_personal
 from .errors import PersonalDataInAudit, storage_errors
 
 try:
@@ -33,15 +35,35 @@ from .filesystem import FileSystem
 
 GENESIS = "0" * 64
 RESERVED_FIELDS = frozenset({"seq", "time", "event", "prev"})
-#: Names under which personal data would travel; the audit log refuses them.
-PERSONAL_FIELDS = frozenset(
-    {"case", "case_code", "note", "notes", "comment", "metadata", "name", "label", "person"}
-)
 TAIL_BLOCK = 4096
 
 
 def line_hash(line: bytes) -> str:
     return hashlib.sha256(line.rstrip(b"\n")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """Where the chain stood: its number of entries and the hash of the last one."""
+
+    entries: int
+    sha256: str
+
+
+def chained_line_hashes(data: bytes) -> list[str]:
+    """The hash of each line of a log copy, for as long as the chain holds from the start.
+
+    A copy whose entry N hashes to the head a device signed is, up to N, the log the device
+    had then: each entry carries the hash of the one before it.
+    """
+    hashes: list[str] = []
+    expected_prev = GENESIS
+    for number, line in enumerate(data.split(b"\n")[:-1], start=1):
+        if _check_entry(line, number, expected_prev) is not None:
+            break
+        expected_prev = line_hash(line)
+        hashes.append(expected_prev)
+    return hashes
 
 
 @dataclass(frozen=True)
@@ -64,7 +86,7 @@ class AuditLog:
 
     def append(self, event: str, **fields: str | int | float | bool | None) -> None:
         """Add one entry and make it durable before returning."""
-        _check_fields(fields)
+        check_fields(fields)
         self._locked_append(event, fields)
 
     def discard_torn_entry(self) -> bool:
@@ -104,6 +126,34 @@ class AuditLog:
         file.write(line + b"\n")
         return line
 
+    def head(self) -> AuditHead:
+        """The chain's head now (GENESIS and 0 entries for a log not yet written)."""
+        if not self.path.exists():
+            return AuditHead(0, GENESIS)
+        last_line, _ = _read_tail(self.path)
+        if last_line is None:
+            return AuditHead(0, GENESIS)
+        return AuditHead(_seq_after(last_line, self.path) - 1, line_hash(last_line))
+
+    def mentions(self, event: str, session: str) -> bool:
+        """True if an entry `event` about `session` is in the log (read once, line by line)."""
+        if not self.path.exists():
+            return False
+        needle = json.dumps(session).encode()
+        with open(self.path, "rb") as reader:
+            for line in reader:
+                if needle not in line:
+                    continue
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(entry, dict) and (entry.get("event"), entry.get("session")) == (
+                    event, session
+                ):
+                    return True
+        return False
+
     def entries(self) -> list[dict]:
         if not self.path.exists():
             return []
@@ -128,11 +178,12 @@ class AuditLog:
         return AuditVerification(entries=len(lines))
 
 
-def _check_fields(fields: dict) -> None:
+def check_fields(fields: dict) -> None:
+    """Refuse (PersonalDataInAudit) an entry's fields unless each is a plain, harmless value."""
     for key, value in fields.items():
         if key in RESERVED_FIELDS:
             raise PersonalDataInAudit(f"audit field {key!r} is reserved")
-        if key.lower() in PERSONAL_FIELDS:
+        if is_personal(key):
             raise PersonalDataInAudit(
                 f"audit field {key!r} could carry personal data and is not allowed"
             )

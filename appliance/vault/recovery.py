@@ -10,6 +10,7 @@ a ciphertext file, so everything that was durable stays exportable. Every change
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import time
 from pathlib import Path
 
@@ -30,6 +31,12 @@ from .state import (
 )
 
 INTERRUPTED_REASON = "power cut or crash while recording"
+#: Audited by Vault.delete_session before it writes `deleted`: the only deletions recovery
+#: carries out are those the chain records.
+DELETION_STARTED = "session_delete_started"
+UNAUDITED_DELETION_REASON = (
+    "state.json said deleted, but the audit log records no deletion: kept, not deleted"
+)
 REBUILT_REASON = "state file unreadable; rebuilt from the files found"
 
 
@@ -74,12 +81,23 @@ def recover_session(fs: FileSystem, directory: Path, audit: AuditLog) -> bool:
             audit.append("state_file_unreadable", session=session_id)
             reason = REBUILT_REASON
             state = SessionState(session_id, RECORDING, started_at_from(directory))
+    refused = False
     if state.state == DELETED:
-        files = remove_session_directory(fs, directory)
-        audit.append("session_deleted", session=session_id, reason="resumed after power cut",
-                     files=files)
-        return False
-    changed = _reconcile_files(fs, directory, state, audit)
+        if audit.mentions(DELETION_STARTED, session_id):
+            files = remove_session_directory(fs, directory)
+            audit.append("session_deleted", session=session_id,
+                         reason="resumed after power cut", files=files)
+            return False
+        # A hand-edited state.json must not make the device destroy a recording.
+        audit.append("session_deletion_refused", session=session_id,
+                     reason="no deletion in the audit log")
+        ended_at = state.ended_at or _last_write_time(directory, state.started_at)
+        state = dataclasses.replace(
+            state, state=INTERRUPTED, reason=UNAUDITED_DELETION_REASON, ended_at=ended_at,
+            duration_s=state.duration_s or max(0.0, ended_at - state.started_at),
+        )
+        refused = True
+    changed = _reconcile_files(fs, directory, state, audit) or refused
     interrupted = state.state == RECORDING
     if interrupted:
         state.move_to(INTERRUPTED)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +22,7 @@ from .atomic_file import replace_atomically_with
 from .audit import AuditLog
 from .errors import SessionClosed, storage_errors
 from .filesystem import FileSystem, WritableFile
-from .session_files import METADATA_FILE, file_digest, numbered_name
+from .session_files import METADATA_FILE, file_digest, numbered_name, padded_json
 from .state import COMPLETE, INTERRUPTED, FileRecord, SessionState, write_state
 
 if TYPE_CHECKING:
@@ -55,27 +54,38 @@ class HashingSink:
         return self._digest.hexdigest()
 
 
+#: Told once, when a media file is sealed or abandoned, the record state.json keeps of it.
+PartClosed = Callable[["PartWriter", FileRecord], None]
+
+
 class PartWriter:
     """One encrypted media file (a part or a clip) being written.
 
     `bytes_written` counts ciphertext bytes handed to the file (its size on the card), the
-    figure that `should_rotate` compares with `recording.part_max_bytes`.
+    figure that `should_rotate` compares with `recording.part_max_bytes`. The writer knows
+    nothing of its session: what it needs, and whom to tell when it is closed, are passed in.
     """
 
-    def __init__(self, session: SessionWriter, name: str, kind: str, file: WritableFile) -> None:
-        self.session = session
-        self.name = name
+    def __init__(
+        self,
+        path: Path,
+        kind: str,
+        file: WritableFile,
+        *,
+        fs: FileSystem,
+        recipients: list[Recipient],
+        on_closed: PartClosed,
+    ) -> None:
+        self.path = path
+        self.name = path.name
         self.kind = kind
         self._file = file
         self._sink = HashingSink(file)
-        self._fs = session.fs
-        self._age = AgeWriter(self._sink, session.recipients, on_sync=self._fsync)
+        self._fs = fs
+        self._on_closed = on_closed
+        self._age = AgeWriter(self._sink, recipients, on_sync=self._fsync)
         self._fsync()
         self.closed = False
-
-    @property
-    def path(self) -> Path:
-        return self.session.directory / self.name
 
     @property
     def pending(self) -> int:
@@ -98,7 +108,7 @@ class PartWriter:
 
     def _check_open(self) -> None:
         if self.closed:
-            raise SessionClosed(f"{self.name} of session {self.session.id} is already closed")
+            raise SessionClosed(f"{self.path} is already closed")
 
     def close(self, final_filler: bytes = b"") -> None:
         """Seal the file, make it durable and record its size and sha256 in state.json."""
@@ -108,8 +118,8 @@ class PartWriter:
             self._age.close(final_filler)
             self._file.close()
         self.closed = True
-        self.session._part_closed(self, complete=True, size=self._sink.size,
-                                  sha256=self._sink.hexdigest())
+        size, sha256 = self._sink.size, self._sink.hexdigest()
+        self._on_closed(self, FileRecord(self.name, self.kind, size, sha256, complete=True))
 
     def abandon(self) -> None:
         """Give up on the file (the session ends without sealing it): it stays unfinished."""
@@ -120,7 +130,7 @@ class PartWriter:
         with contextlib.suppress(OSError):
             self._file.close()
         size, sha256 = file_digest(self.path)
-        self.session._part_closed(self, complete=False, size=size, sha256=sha256)
+        self._on_closed(self, FileRecord(self.name, self.kind, size, sha256, complete=False))
 
     def _fsync(self) -> None:
         self._fs.fsync(self._file)
@@ -176,7 +186,14 @@ class SessionWriter:
         with storage_errors(name):
             file = self.fs.open_new(self.directory / name)
             try:
-                part = PartWriter(self, name, kind, file)
+                part = PartWriter(
+                    self.directory / name,
+                    kind,
+                    file,
+                    fs=self.fs,
+                    recipients=self.recipients,
+                    on_closed=self._part_closed,
+                )
             except BaseException:
                 file.close()
                 raise
@@ -185,11 +202,11 @@ class SessionWriter:
         write_state(self.fs, self.directory, self.state)  # its directory fsync covers `name`
         return part
 
-    def _part_closed(self, part: PartWriter, *, complete: bool, size: int, sha256: str) -> None:
+    def _part_closed(self, part: PartWriter, record: FileRecord) -> None:
         with self._lock:
             if part in self._open:
                 self._open.remove(part)
-            self.state.put_file(FileRecord(part.name, part.kind, size, sha256, complete))
+            self.state.put_file(record)
             write_state(self.fs, self.directory, self.state)
 
     # --- small files -----------------------------------------------------------------
@@ -208,7 +225,7 @@ class SessionWriter:
             self._write_small("metadata", METADATA_FILE, self._metadata)
 
     def _write_small(self, kind: str, name: str, document: dict) -> None:
-        data = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        data = padded_json(document, kind)
         sink: HashingSink | None = None
 
         def seal(file: WritableFile) -> None:

@@ -7,6 +7,7 @@ decided here, so the recovery scan recognises exactly what the writers create.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -14,6 +15,22 @@ METADATA_FILE = "session.json.age"
 #: The family's consent record, written from the panel (DESIGN.md, "Consent").
 CONSENT_FILE = "consent.json.age"
 DIGEST_BLOCK = 1 << 20
+#: Plaintext sizes small files are padded to, so a file's size tells nothing of what it says
+#: (which principle a mark carries, how long its note is, how long the case code is). A mark
+#: with the longest tag and a 200-character note of escaped control characters fits in one.
+PADDED_SIZES = {"mark": 2048, "metadata": 4096}
+
+
+def padded_json(document: dict, kind: str) -> bytes:
+    """`document` as JSON, followed by spaces up to a multiple of its kind's padded size.
+
+    Trailing whitespace is part of JSON's grammar, so every reader (json.loads, the
+    viewer's JSON.parse) ignores it unchanged. A document larger than one bucket (a
+    session whose stop reason is a long error text) takes the next multiple.
+    """
+    data = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
+    bucket = PADDED_SIZES[kind]
+    return data + b" " * (-len(data) % bucket)
 
 _NUMBERED = re.compile(r"^(part|clip|mark)-(\d{4,})\.(mp4|json)\.age$")
 _EXTENSIONS = {"part": "mp4", "clip": "mp4", "mark": "json"}

@@ -10,19 +10,30 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import RecordingConfig, StorageConfig
 from .age import CHUNK_SIZE, Recipient
 from .audit import AuditLog
+from .device_key import (
+    DEVICE_KEY_FILE,
+    create_device_key,
+    fingerprint,
+    public_key_bytes,
+    read_device_key,
+)
 from .errors import NoFreeSessionId, NoRecipient, UnknownSession, storage_errors
 from .filesystem import FileSystem, OsFileSystem, make_dirs_durably
 from .recipients import RECIPIENTS_FILE, EnrolledRecipient, RecipientsFile
-from .recovery import recover_session, remove_session_directory
+from .recovery import DELETION_STARTED, recover_session, remove_session_directory
 from .session import SessionWriter
 from .session_id import is_session_id, new_session_id
 from .session_info import SessionInfo, session_info
 from .space import FreeSpace, SpaceMeter
 from .state import DELETED, EXPORTED, RECORDING, STATE_FILE, SessionState, read_state, write_state
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 SESSIONS_DIR = "sessions"
 AUDIT_FILE = "audit.log"
@@ -68,6 +79,26 @@ class Vault:
         entry = self._recipients.remove(text)
         self.audit.append("recipient_removed", recipient=entry.text)
         return entry
+
+    # --- the device's signing key -------------------------------------------------------
+
+    def device_key(self) -> Ed25519PrivateKey:
+        """The key that signs export manifests; made (and audited) the first time it is asked.
+
+        The service asks at start-up, so the key exists from the first start on. A key file
+        that is not a key (damaged) is replaced, audited: a laptop will then warn loudly.
+        """
+        path = self.data_dir / DEVICE_KEY_FILE
+        key = read_device_key(path)
+        if key is None:
+            replaced = path.exists()
+            self._ensure_data_dir()
+            key = create_device_key(path, self.fs)
+            self.audit.append(
+                "device_key_replaced_unreadable" if replaced else "device_key_created",
+                fingerprint=fingerprint(public_key_bytes(key)),
+            )
+        return key
 
     # --- space -----------------------------------------------------------------------
 
@@ -153,11 +184,13 @@ class Vault:
     def delete_session(self, session_id: str, reason: str) -> None:
         """Remove the session's files and directory for good, audited with `reason`.
 
-        `deleted` is written first, so a power cut in the middle is finished at start-up.
+        The intent is audited, then `deleted` is written, so a power cut in the middle is
+        finished at start-up; recovery carries out only deletions the audit chain records.
         """
         state = self._read(session_id)
         directory = self._directory(session_id)
         state.move_to(DELETED)
+        self.audit.append(DELETION_STARTED, session=session_id, reason=reason)
         write_state(self.fs, directory, state)
         with storage_errors(f"the deletion of session {session_id}"):
             files = remove_session_directory(self.fs, directory)

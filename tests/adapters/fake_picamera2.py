@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import inspect
 import types
+from concurrent.futures import Future
+from fractions import Fraction
 
+import av
 import numpy as np
 
 
@@ -107,8 +110,76 @@ class H264Encoder(_FakeEncoder):
 
 
 class LibavH264Encoder(_FakeEncoder):
+    """picamera2's libav encoder, with its `_start`, `_encode` and `force_key_frame` as in
+    0.3.36 on real PyAV (libx264 into a "null" container); `encode_picture` plays one
+    camera request through them. Like the real one, a forced keyframe sets
+    `frame.pict_type = "I"`, which PyAV >= 14 refuses with TypeError."""
+
     signature = staticmethod(_libav_signature)
     passes_packet = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound = inspect.signature(self.signature).bind(*args, **kwargs)
+        bound.apply_defaults()
+        self.settings = dict(bound.arguments)
+        self._key_frames_requested = self._key_frames_generated = 0
+        self._stream = None
+
+    def start(self, quality=None):
+        super().start(quality)
+        self._start()
+
+    def _start(self):
+        self._container = av.open("/dev/null", "w", format="null")
+        self._stream = self._container.add_stream("h264", rate=self.settings["framerate"])
+        self._stream.width, self._stream.height = self.width, self.height
+        self._stream.pix_fmt = "yuv420p"
+        if self.settings["bitrate"] is not None:
+            self._stream.codec_context.bit_rate = self.settings["bitrate"]
+        self._stream.codec_context.gop_size = self.settings["iperiod"] or (1 << 31) - 1
+        self._stream.codec_context.options["preset"] = "ultrafast"
+        self._stream.codec_context.time_base = Fraction(1, 1_000_000)
+        self._stream.codec_context.options["tune"] = "zerolatency"
+
+    def force_key_frame(self):
+        self.keyframes_forced += 1
+        self._key_frames_requested += 1
+
+    def encode_picture(self, sensor_ns: int, picture: np.ndarray) -> None:
+        """LibavH264Encoder._encode for one YUV420 request (a (1.5 x height, width) array)."""
+        timestamp_us = self._timestamp(sensor_ns)
+        frame = av.VideoFrame.from_numpy_buffer(picture, format="yuv420p", width=self.width)
+        frame.pts = timestamp_us
+        if self._key_frames_requested > self._key_frames_generated:
+            self._key_frames_generated += 1
+            frame.pict_type = "I"
+        for packet in self._stream.encode(frame):
+            for out in self._output:
+                out.outputframe(bytes(packet), packet.is_keyframe, packet.pts, packet, False)
+
+    def stop(self):
+        if self._stream is not None:
+            for packet in self._stream.encode():
+                for out in self._output:
+                    out.outputframe(bytes(packet), packet.is_keyframe, packet.pts, packet, False)
+            self._container.close()
+            self._stream = None
+        super().stop()
+
+
+class Job:
+    """picamera2.job.Job: a Future the camera's event loop completes."""
+
+    def __init__(self):
+        self.future = Future()
+        self.future.set_running_or_notify_cancel()
+
+    def complete(self, result):
+        self.future.set_result(result)
+
+    def get_result(self, timeout=None):
+        return self.future.result(timeout=timeout)
 
 
 class AfModeEnum:
@@ -126,6 +197,7 @@ def make_picamera2(*, cameras: int = 1, autofocus: bool = True, libav: bool = Fa
     module = types.ModuleType("picamera2")
     module.opened = []
     module.busy = False
+    module.stalled = False  # no request completes: jobs wait for ever (a stalled camera)
 
     class Picamera2:
         @staticmethod
@@ -144,6 +216,7 @@ def make_picamera2(*, cameras: int = 1, autofocus: bool = True, libav: bool = Fa
             self.encoder = None
             self.output = None
             self.closed = False
+            self.jobs = []
             module.opened.append(self)
 
         @property
@@ -188,8 +261,23 @@ def make_picamera2(*, cameras: int = 1, autofocus: bool = True, libav: bool = Fa
             self.encoder.stop()
 
         def capture_array(self, name="main", wait=None, signal_function=None):
+            """As picamera2's: a Job on its event loop; `wait` None/True blocks, a number
+            blocks that long (then TimeoutError), False returns the Job at once."""
             if not self.started:
                 raise RuntimeError("Camera is not running")
+            job = Job()
+            self.jobs.append(job)
+            if not module.stalled:
+                job.complete(self._lores_array(name))
+            if wait is None:
+                wait = signal_function is None
+            timeout = None if wait is True else wait
+            return job.get_result(timeout=timeout) if wait else job
+
+        def wait(self, job, timeout=None):
+            return job.get_result(timeout=timeout)
+
+        def _lores_array(self, name):
             width, height = self.camera_config[name]["size"]
             stride = width + lores_padding
             array = np.zeros((height * 3 // 2, stride), np.uint8)
@@ -200,6 +288,13 @@ def make_picamera2(*, cameras: int = 1, autofocus: bool = True, libav: bool = Fa
                 block = chroma[start : start + plane].reshape(height // 2, stride // 2)
                 block[:, : width // 2] = 128
             return array
+
+        def unstall(self):
+            """The camera's requests flow again: the oldest waiting jobs complete."""
+            module.stalled = False
+            for job in self.jobs:
+                if not job.future.done():
+                    job.complete(self._lores_array("lores"))
 
         def close(self):
             self.closed = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 import av
 import numpy as np
@@ -11,12 +12,12 @@ import pytest
 from appliance.assembly import HardwareUnavailable, build_real_sources
 from appliance.config import Config
 from appliance.sources.adapter_errors import CameraBusy, CameraNotFound
+from appliance.sources.annexb import is_self_contained_idr
 from appliance.sources.errors import SourceStateError
 from appliance.sources.picamera2_camera import (
     ENCODER_ARGS,
     Picamera2Camera,
     packed_yuv420,
-    pyav_takes_picture_type_names,
 )
 
 from .fake_picamera2 import AfModeEnum, libcamera_controls, make_picamera2
@@ -55,23 +56,53 @@ def started(module, **kwargs):
     return camera, clocks, frames, module.opened[-1].encoder
 
 
+def feed_arriving(encoder, clocks, n: int, lag: float) -> None:
+    """Frame n, handed over `lag` s after its sensor time on CLOCK_MONOTONIC."""
+    sensor_ns = SENSOR_START_NS + n * FRAME_NS
+    clocks.monotonic = sensor_ns / 1e9 + lag
+    encoder.feed(sensor_ns)
+
+
 def test_sensor_timestamps_land_on_the_shared_clock():
-    camera, _, frames, encoder = started(make_picamera2())
+    camera, clocks, frames, encoder = started(make_picamera2())
     for n in range(3):
-        encoder.feed(SENSOR_START_NS + n * FRAME_NS)
+        feed_arriving(encoder, clocks, n, 0.040)
     assert encoder.firsttimestamp == SENSOR_START_NS // 1000
     assert [f.capture_time for f in frames] == pytest.approx(
         [5.0, 5.0 + 0.033333, 5.0 + 0.066666], abs=2e-6
     )
-    assert camera.sensor_lag == pytest.approx(0.040)
+    assert camera.sensor_lag == pytest.approx(0.040) and camera.sensor_clock == "monotonic"
+
+
+@pytest.mark.parametrize("first_lag", [0.57, 1.38])  # measured with a lagging x264
+def test_an_encoder_that_falls_behind_at_first_shifts_no_frame(first_lag):
+    camera, clocks, frames, encoder = started(make_picamera2())
+    for n in range(45):  # the backlog drains over the first second
+        feed_arriving(encoder, clocks, n, max(0.040, first_lag - n * 0.05))
+    expected = [5.0 + n * FRAME_NS / 1e9 for n in range(45)]  # each at its sensor time
+    assert [f.capture_time for f in frames] == pytest.approx(expected, abs=2e-6)
+    assert camera.sensor_clock == "monotonic"
+    assert camera.sensor_lag == pytest.approx(0.040, abs=1e-5)  # least over the first second
+
+
+def test_a_frame_before_its_sensor_time_means_the_sensor_clock_is_elsewhere():
+    camera, clocks, frames, encoder = started(make_picamera2())
+    feed_arriving(encoder, clocks, 0, 0.040)
+    feed_arriving(encoder, clocks, 1, -0.5)  # impossible on CLOCK_MONOTONIC
+    feed_arriving(encoder, clocks, 2, -0.5)
+    assert camera.sensor_clock == "anchored"
+    assert frames[1].capture_time == pytest.approx(clocks.now() - FRAME_NS / 1e9)
+    assert frames[2].capture_time - frames[1].capture_time == pytest.approx(0.033333, abs=2e-6)
 
 
 def test_sensor_clock_far_from_monotonic_is_anchored_at_the_first_frame():
     clocks = Clocks(1060.0)  # the first frame "arrives" 60 s after its sensor time
     camera, _, frames, encoder = started(make_picamera2(), clocks=clocks)
     encoder.feed(SENSOR_START_NS)
+    arrival = clocks.now()
+    clocks.monotonic += FRAME_NS / 1e9
     encoder.feed(SENSOR_START_NS + FRAME_NS)
-    assert frames[0].capture_time == pytest.approx(clocks.now())
+    assert frames[0].capture_time == pytest.approx(arrival)
     assert frames[1].capture_time - frames[0].capture_time == pytest.approx(0.033333, abs=2e-6)
     assert camera.sensor_lag == pytest.approx(60.0)
 
@@ -102,13 +133,61 @@ def test_v4l2_encoder_gets_only_the_allowed_arguments():
     }
 
 
-def test_libav_encoder_gets_no_profile_and_no_string_picture_type():
-    camera, _, _, encoder = started(make_picamera2(libav=True))
+def test_libav_encoder_gets_no_profile():
+    _, _, _, encoder = started(make_picamera2(libav=True))
     assert encoder.passed == {"bitrate": 6_000_000, "repeat": True, "iperiod": 30, "framerate": 30}
-    # PyAV >= 14 refuses picamera2's `frame.pict_type = "I"`, so nothing is forced.
-    assert av.__version__ >= "14" and not pyav_takes_picture_type_names()
-    camera.request_keyframe()
-    assert encoder.keyframes_forced == 0
+
+
+def grey_picture(width, height, n):
+    """A YUV420 picture that changes a little each frame, so P frames carry something."""
+    picture = np.full((height * 3 // 2, width), 128, np.uint8)
+    picture[:height] = (np.arange(width, dtype=np.uint16)[None, :] + 3 * n) % 256
+    return picture
+
+
+def encode_on_the_pi5_path(asked_at: int, frames: int = 60):
+    """A 320x240 camera on picamera2's libav encoder (real libx264); a keyframe asked for
+    just before frame `asked_at`. Returns the frame numbers that came out as keyframes."""
+    module = make_picamera2(libav=True)
+    clocks = Clocks(1000.040)
+    camera = Picamera2Camera(
+        clocks, 320, 240, 30, 300_000, picamera2_module=module,
+        libcamera_controls=libcamera_controls, monotonic=clocks.read_monotonic,
+    )
+    delivered = []
+    camera.start(delivered.append)
+    encoder = module.opened[-1].encoder
+    for n in range(frames):
+        if n == asked_at:
+            camera.request_keyframe()
+        clocks.monotonic = (SENSOR_START_NS + n * FRAME_NS) / 1e9 + 0.040
+        encoder.encode_picture(SENSOR_START_NS + n * FRAME_NS, grey_picture(320, 240, n))
+    camera.stop()
+    assert camera.error is None and len(delivered) == frames
+    first = delivered[0].capture_time
+    keyframes = [f for f in delivered if f.keyframe]
+    assert all(is_self_contained_idr(f.data) for f in keyframes)  # IDR with SPS/PPS
+    return [round((f.capture_time - first) * 30) for f in keyframes]
+
+
+@pytest.mark.parametrize("asked_at", [40, 17])
+def test_on_the_pi5_encoder_a_keyframe_comes_at_the_frame_it_was_asked_for(asked_at):
+    keyframes = encode_on_the_pi5_path(asked_at)
+    assert keyframes[0] == 0 and asked_at in keyframes
+
+
+def test_picamera2s_own_forcing_is_what_pyav_refuses():
+    """Why the adapter brings its own subclass: picamera2's string picture type."""
+    module = make_picamera2(libav=True)
+    encoder = module.encoders.LibavH264Encoder(bitrate=300_000, repeat=True, iperiod=30,
+                                               framerate=30)
+    encoder.width, encoder.height = 320, 240
+    encoder.output = module.outputs.Output()
+    encoder.start()
+    encoder.force_key_frame()
+    with pytest.raises(TypeError):
+        encoder.encode_picture(SENSOR_START_NS, grey_picture(320, 240, 0))
+    assert av.__version__ >= "14"
 
 
 @pytest.mark.parametrize("autofocus", [True, False])
@@ -216,3 +295,23 @@ def test_a_camera_held_by_another_program_is_camera_busy():
     with pytest.raises(CameraBusy):
         camera.start(lambda frame: None)
     assert not camera.running
+
+
+def test_a_stalled_camera_gives_no_preview_instead_of_hanging_the_caller():
+    module = make_picamera2()
+    camera, _ = make_camera(module, preview_timeout=0.05)
+    camera.start(lambda frame: None)
+    module.stalled = True  # no request completes any more (e.g. the ribbon cable came loose)
+    answers = []
+    grab = threading.Thread(target=lambda: answers.append(camera.preview_jpeg()), daemon=True)
+    grab.start()
+    grab.join(timeout=5)
+    assert not grab.is_alive(), "a panel thread would hang on the stalled camera"
+    assert answers == [None]
+    assert camera.preview_jpeg() is None
+    picam2 = module.opened[-1]
+    assert len(picam2.jobs) == 1  # the waiting job is reused, not queued behind again
+    picam2.unstall()
+    assert camera.preview_jpeg()[:2] == b"\xff\xd8"
+    assert camera.preview_jpeg()[:2] == b"\xff\xd8"
+    assert len(picam2.jobs) == 2

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.controls.pins import make_pin_factory
+from appliance.controls.pins import mock_pin_factory
 
 from .fake_controller import FakeController, MonotonicTestClock
 
 
 @pytest.fixture
 def pin_factory():
-    factory = make_pin_factory(simulate=True)
+    factory = mock_pin_factory()
     yield factory
     factory.close()
 

@@ -69,6 +69,7 @@ class FakeController:
         self.time_source = "system"
         self.refuse_with: ApplianceError | None = None
         self._recording: _Recording | None = None
+        self._failed = False
         #: The marks of the session being recorded, or of the last one.
         self.marks: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -77,7 +78,16 @@ class FakeController:
 
     @property
     def state(self) -> str:
-        return "idle" if self._recording is None else "recording"
+        if self._recording is not None:
+            return "recording"
+        return "error" if self._failed else "idle"
+
+    @state.setter
+    def state(self, value: str) -> None:
+        """Tests put the fake in "error", as the controller is after a recording failed."""
+        if value not in ("idle", "error") or self._recording is not None:
+            raise ValueError(f"the fake cannot be put in {value!r}")
+        self._failed = value == "error"
 
     def _publish(self, type_: str, **fields: Any) -> None:
         self.events.publish(Event(type_, self.clock.now(), fields))
@@ -96,6 +106,7 @@ class FakeController:
                 raise AlreadyRecording("A session is already being recorded.")
             session_id = f"20261125-2100{len(self.stored):02d}-abcd"
             self._recording = _Recording(session_id, self.clock.now(), case_code)
+            self._failed = False
             self.marks = self._recording.marks
             self.stored[session_id] = {
                 "id": session_id, "state": "recording", "started_at": self.wall_clock(),
@@ -149,6 +160,14 @@ class FakeController:
         self._publish("state", state="idle")
         return recording.id
 
+    def clear_error(self) -> None:
+        with self._lock:
+            self.calls.append(("clear_error", {}))
+            was_error = self.state == "error"
+            self._failed = False
+        if was_error:
+            self._publish("state", state="idle")
+
     def export(self, stick: Stick | None = None) -> None:
         with self._lock:
             self.calls.append(("export", {"stick": stick}))
@@ -196,6 +215,10 @@ class FakeController:
         with self._lock:
             return [dict(info) for info in self.stored.values()]
 
+    def warm_up(self) -> bool:
+        self.warm_ups += 1
+        return True
+
     def preview_jpeg(self) -> bytes | None:
         self.warm_up()
         with self._lock:
@@ -203,9 +226,6 @@ class FakeController:
             return self._previews[self._preview_count % len(self._previews)]
 
     # ---- the appliance around it ------------------------------------------------------------
-    def warm_up(self) -> None:
-        self.warm_ups += 1
-
     def stick_inserted(self, stick: Stick) -> None:
         self.calls.append(("stick_inserted", {"stick": stick}))
 

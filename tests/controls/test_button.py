@@ -69,6 +69,19 @@ def test_press_when_idle_starts(button, controller, clock):
     assert controller.commands() == ["start"]
 
 
+def test_press_after_a_failed_recording_starts_afresh(button, controller, clock):
+    controller.state = "error"  # the controller's state after a recording failed
+    press(button, clock, 0.05)
+    assert wait_until(lambda: controller.state == "recording")
+    assert controller.commands() == ["start"]
+
+
+def test_long_hold_after_a_failed_recording_shuts_down(button, controller, clock, shutdowns):
+    controller.state = "error"
+    hold(button, clock, SHUTDOWN + OVER, lambda: shutdowns == [1])
+    assert controller.commands() == []
+
+
 def test_press_while_recording_marks_at_the_press_not_the_release(button, controller, clock):
     controller.start()
     pressed_at = press(button, clock, 0.2)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from appliance.controls.button import ButtonControl
-from appliance.controls.pins import make_pin_factory
+from appliance.controls.pins import mock_pin_factory
 from tests.support.gpio import FAST_GPIO, ButtonClock
 from tests.support.real_appliance import start_real_appliance
 from tests.support.waiting import wait_until
@@ -30,7 +30,7 @@ def button_clock(appliance) -> ButtonClock:
 
 @pytest.fixture
 def button(appliance, button_clock):
-    factory = make_pin_factory(simulate=True)
+    factory = mock_pin_factory()
     shutdowns: list[int] = []
     control = ButtonControl(
         appliance.controller,

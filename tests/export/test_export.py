@@ -9,6 +9,7 @@ import subprocess
 from appliance.export.exporter import Exporter
 from appliance.export.manifest import EXPORT_DIR_NAME, MANIFEST_NAME, Manifest
 from appliance.export.progress import SAFE_TO_REMOVE, ExportProgress
+from appliance.export.signature import SIGNATURE_NAME
 from appliance.export.stick import FolderStick
 from appliance.vault.age import TruncatedStream, salvage
 from tests.tooling import require_tool
@@ -35,7 +36,7 @@ def test_export_copies_verifies_and_deletes_both_sessions(recorded, tmp_path):
     assert recorded.vault.list_sessions() == []
     for session_id, (files, info) in before.items():
         folder = export_dir(stick) / session_id
-        assert {p.name for p in folder.iterdir()} == set(files) | {MANIFEST_NAME}
+        assert {p.name for p in folder.iterdir()} == set(files) | {MANIFEST_NAME, SIGNATURE_NAME}
         for name, data in files.items():
             assert (folder / name).read_bytes() == data
         manifest = Manifest.from_json((folder / MANIFEST_NAME).read_bytes(), "m")
@@ -70,8 +71,8 @@ def test_audit_records_export_and_deletion_with_hashes_and_is_copied(recorded, t
     assert recorded.vault.audit.verify().ok
     for session_id, files in hashes.items():
         events = [e["event"] for e in entries if e.get("session") == session_id]
-        assert events[-3:] == ["session_exported", "session_exported_and_deleted",
-                               "session_deleted"]
+        assert events[-4:] == ["session_exported", "session_exported_and_deleted",
+                               "session_delete_started", "session_deleted"]
         done = next(e for e in entries if e["event"] == "session_exported_and_deleted"
                     and e["session"] == session_id)
         recorded_hashes = dict(item.split("=") for item in done["files"].split(";"))

@@ -161,8 +161,9 @@ def test_export_folder_that_is_a_symlink_is_refused(recorded, tmp_path):
     elsewhere.mkdir()
     (stick / EXPORT_DIR_NAME).symlink_to(elsewhere)
     ids = session_ids(recorded)
-    with pytest.raises(UnsafeStickEntry):
+    with pytest.raises(UnsafeStickEntry) as caught:
         Exporter(recorded.vault, device_name="vig").export(FolderStick(stick))
+    assert caught.value.result is not None and caught.value.result.exported == []
     assert list(elsewhere.iterdir()) == []
     assert session_ids(recorded) == ids
 

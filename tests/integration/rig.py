@@ -70,8 +70,11 @@ def make_rig(
     fs=None,
     enrol: bool = True,
     start_time: float = 100.0,
+    microphone: Any = None,
     **recording: object,
 ) -> Rig:
+    """`microphone`: a microphone built on the rig's clock (`rig_clock -> Microphone`) in
+    place of the synthetic one, e.g. the real adapter over a fake sounddevice."""
     data_dir = tmp_path / "data"
     recording_config = RecordingConfig(
         width=width, height=height, fps=fps, bitrate=bitrate, **recording
@@ -89,7 +92,9 @@ def make_rig(
     else:
         vault, identity = Vault(data_dir, config.storage, config.recording, fs=fs), None
     camera = SyntheticCamera(clock, width, height, fps, bitrate)
-    microphone = SyntheticMicrophone(clock, skew_ppm=skew_ppm)
+    microphone = (
+        SyntheticMicrophone(clock, skew_ppm=skew_ppm) if microphone is None else microphone(clock)
+    )
     parts = build_parts(
         config,
         data_dir,
@@ -99,6 +104,7 @@ def make_rig(
         sources=(camera, microphone),
         usb_dir=tmp_path / "usb",
     )
+    (tmp_path / "usb").mkdir()  # the port, as `run` makes it; a folder in it is a stick
     return Rig(
         config,
         clock,

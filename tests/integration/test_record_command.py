@@ -99,3 +99,16 @@ def _sections(tmp_path):
 
     config, _ = load_config(tmp_path / "config.toml")
     return config.storage, config.recording
+
+
+def test_record_makes_nothing_outside_the_data_dir(tmp_path, capsys, monkeypatch):
+    """A headless session needs no USB port: none appears where the command ran, nor in
+    the data dir (only `run` makes the simulated port, and says where)."""
+    _, args, data = enrolled_data_dir(tmp_path)
+    elsewhere = tmp_path / "working-folder"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main([*args, "record", "--simulate", "--fast", "--seconds", "2"]) == 0
+    assert list(elsewhere.iterdir()) == []
+    assert not (data / "usb").exists()
+    assert {p.name for p in tmp_path.iterdir()} == {"config.toml", "data", "working-folder"}

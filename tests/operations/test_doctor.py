@@ -40,7 +40,7 @@ def setup(tmp_path):
     (proc / "core_pattern").write_text("|/bin/false\n")
     rtc = tmp_path / "rtc0"
     rtc.mkdir()
-    (rtc / "name").write_text("rpi_rtc\n")
+    (rtc / "name").write_text("rpi-rtc soc:rpi_rtc\n")  # as drivers/rtc/sysfs.c writes it
     (rtc / "since_epoch").write_text("1764100000\n")
     config = tmp_path / "config.toml"  # judged on its own, not on this machine's free space
     config.write_text("[storage]\nreserve_bytes = 0\nstart_headroom_minutes = 0.0\n")
@@ -160,6 +160,26 @@ def test_microphone_level_judgement():
     assert run_microphone().status == "ok"
     assert run_microphone(noise_level=0.0, beep_level=0.0).status == "warn"  # silent
     assert run_microphone(beep_level=2.0).status == "warn"  # clipping
+
+
+def test_a_card_that_only_offers_44k1_stereo_is_said_to_be_converted():
+    from appliance.sources.sounddevice_microphone import SounddeviceMicrophone
+    from tests.adapters.fake_sounddevice import make_sounddevice
+
+    clock = VirtualClock(500.0)
+    sd = make_sounddevice(lambda: 1_764_000_000.0 + clock.now())
+    microphone = SounddeviceMicrophone(
+        clock, device_substring="loopback", sounddevice_module=sd, clock_wait=0.0
+    )
+
+    def listen(seconds):
+        for _ in range(round(seconds / 0.02)):
+            clock.run_until(clock.now() + 0.02)
+            sd.streams[-1].deliver((0.1, 0.1))
+
+    finding = doctor.check_microphone(microphone, listen, 0.5)
+    assert finding.status == "ok"
+    assert "44100 Hz with 2 channel(s)" in finding.what and "48000 Hz" in finding.what
 
 
 def test_a_camera_that_will_not_start_fails():

@@ -49,6 +49,12 @@ def test_personal_fields_are_withheld(log_stream):
     assert "SMITH" not in json.dumps(entry) and "Jo smiled" not in json.dumps(entry)
 
 
+def test_a_phones_address_is_withheld(log_stream):
+    logging.getLogger("appliance.test").warning("login", extra={"client": "10.42.0.17"})
+    (entry,) = lines(log_stream)
+    assert entry["client"] == WITHHELD
+
+
 def test_exceptions_carry_their_traceback(log_stream):
     try:
         raise OSError("disk gone")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from appliance.cli import build_parser, main
+from appliance.cli import main, parse_args
 from appliance.cli.context import CliContext
 from appliance.cli.reset_cmd import NotConfirmed
 from appliance.config import RecordingConfig, StorageConfig
@@ -17,7 +17,8 @@ from appliance.panel.login_sessions import LoginSessions
 from appliance.panel.pin_store import PinStore, load_or_create_secret, panel_files
 from appliance.panel.remembered_devices import RememberedDevices
 from appliance.panel.uptime import Uptime
-from appliance.vault.audit import line_hash
+from appliance.vault.audit import AuditLog, line_hash
+from appliance.vault.device_key import DEVICE_KEY_FILE, fingerprint, public_key_bytes
 from appliance.vault.filesystem import OsFileSystem
 from appliance.vault.store import Vault
 from tests.support.vaults import make_enrolled_vault
@@ -66,7 +67,7 @@ def make_device(data_dir, fs=None):
 
 def handler(data_dir, *args):
     """Run the command's handler directly, so its refusal is seen as the typed error."""
-    parsed = build_parser().parse_args(
+    parsed = parse_args(
         ["--data-dir", str(data_dir), "reset", "--systemctl", "/nonexistent", *args]
     )
     return parsed.handler(CliContext.from_args(parsed, {}), parsed)
@@ -120,7 +121,8 @@ def test_forced_reset_audits_before_wiping_and_leaves_one_anchored_entry(tmp_pat
     final_old = fs.replaced_log.splitlines()
     assert final_old[: len(old_lines)] == old_lines
     events = [json.loads(line)["event"] for line in final_old[len(old_lines) :]]
-    assert events == ["factory_reset_started", *["session_deleted"] * len(ids),
+    assert events == ["factory_reset_started",
+                      *["session_delete_started", "session_deleted"] * len(ids),
                       "factory_reset_wiped"]
     assert entry["previous_log_head"] == line_hash(final_old[-1])
     assert entry["previous_log_entries"] == report.previous_log_entries == len(final_old)
@@ -135,10 +137,15 @@ def test_cli_force_wipes_everything(tmp_path, capsys):
     make_device(data)
     (data / ".recipients.txt.tmp").write_text("left by a power cut")
     (data / "panel-pin.tmp").write_text("left by a power cut")
+    old_key = Vault(data, StorageConfig(), RecordingConfig()).device_key()
     assert cli(data, "--force", "--yes") == 0
     out = capsys.readouterr().out
     assert "erased 2 session(s) (2 never exported)" in out
-    assert sorted(p.name for p in data.iterdir()) == ["audit.log"]
+    assert sorted(p.name for p in data.iterdir()) == ["audit.log", DEVICE_KEY_FILE]
+    new_key = Vault(data, StorageConfig(), RecordingConfig()).device_key()
+    assert public_key_bytes(new_key) != public_key_bytes(old_key)
+    (entry,) = AuditLog(data / "audit.log", OsFileSystem()).entries()
+    assert entry["device_key"] == fingerprint(public_key_bytes(new_key))
 
 
 class Terminal(io.StringIO):

@@ -34,6 +34,13 @@ def test_start_mark_stop(user, controller):
     assert set(sessions[0]) == {"id", "state", "started_at", "duration_s", "mark_count"}
 
 
+def test_dismissing_the_error_asks_the_controller_to_clear_it(user, controller):
+    controller.state = "error"
+    assert user.post("/api/clear-error", json={}).status_code == 200
+    assert controller.commands() == ["clear_error"]
+    assert user.get("/api/status").get_json()["state"] == "idle"
+
+
 def test_status_has_what_the_page_shows(user, controller):
     controller.start()
     controller.mark(tag="guiding")
@@ -213,3 +220,22 @@ def test_simulated_clock_trust_comes_from_the_config(make_app, data_dir):
         config = Config(data_dir=str(data_dir), panel=PanelConfig(simulated_clock_trusted=trusted))
         user = LoggedIn(make_app(config, device_clock=None).test_client())
         assert user.get("/api/status").get_json()["clock"]["offer_phone_time"] is not trusted
+
+
+def test_half_an_emoji_in_a_note_keeps_the_mark_and_the_rest_of_the_note(user, controller):
+    """A lone surrogate (a phone's length limit cutting an emoji in two) is no character
+    and cannot be stored; it becomes U+FFFD, and the mark counts."""
+    controller.start()
+    raw = b'{"tag": "guiding", "note": "lovely \\ud83d turn"}'
+    response = user.post("/api/mark", data=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200
+    assert controller.marks[0]["note"] == "lovely \ufffd turn"
+
+
+def test_deeply_nested_json_is_refused_in_plain_words(user, controller):
+    controller.start()
+    raw = b'{"tag": "guiding", "note": ' + b"[" * 1500 + b"]" * 1500 + b"}"
+    response = user.post("/api/mark", data=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "nested too deeply" in error_of(response)["message"]
+    assert controller.marks == []

@@ -7,13 +7,14 @@ see the session in the list, delete it. Screenshots of each step go to test-arte
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from appliance.controls.button import ButtonControl
-from appliance.controls.pins import make_pin_factory
+from appliance.controls.pins import mock_pin_factory
 from appliance.controls.virtual_button import VirtualButton
 from appliance.panel.app import create_app
 from appliance.panel.pin_store import PinStore, panel_files
@@ -91,7 +92,7 @@ def served(request, tmp_path):
         button = ButtonControl(
             appliance.controller,
             FAST_GPIO,
-            make_pin_factory(simulate=True),
+            mock_pin_factory(),
             clock=button_clock,
             shutdown=stop.set,
         )
@@ -197,6 +198,76 @@ def test_a_whole_session_from_the_phone(served, browser):
     shot(page, "07-deleted")
     assert appliance.parts.vault.list_sessions() == []
     assert problems == []
+
+
+def test_a_failed_recording_shows_the_error_until_it_is_dismissed(served, browser):
+    appliance, base = served.appliance, served.base
+    phones = browser.new_context(viewport={"width": 390, "height": 844})
+    page = phones.new_page()
+    page.goto(base + "/login")
+    page.fill("#pin", PIN)
+    page.click("#login-button")
+    page.wait_for_url(base + "/")
+    page.click("#start")
+    page.wait_for_function("() => document.getElementById('state').textContent === 'recording'")
+    appliance.controller.camera.stop()  # the camera hangs: the controller stops and says so
+    page.wait_for_function(
+        "() => document.getElementById('state').textContent === 'error'", timeout=15000
+    )
+    assert page.locator("#error").is_visible()
+    assert "camera" in page.inner_text("#error-text")
+    assert page.is_enabled("#start")  # a fresh start is how the practitioner carries on
+    dismiss = page.locator("#clear-error").bounding_box()
+    assert dismiss["height"] >= 44 and dismiss["width"] >= 44
+    shot(page, "09-error")
+    other = phones.new_page()  # a second phone, logged in with the same cookie
+    other.goto(base + "/")
+    other.locator("#error").wait_for(state="visible")
+    page.click("#clear-error")
+    for phone in (page, other):
+        phone.locator("#error").wait_for(state="hidden")
+        phone.wait_for_function("() => document.getElementById('state').textContent === 'idle'")
+    assert appliance.controller.status()["error"] is None
+
+
+HELD_UP_SECONDS = 1.5
+
+
+def test_a_mark_held_up_on_the_way_lands_at_the_moment_of_the_tap(served, browser):
+    """The page stamps the tap on the device's clock (learnt from the heartbeats), so a
+    Mark the network holds up for 1.5 s is still recorded at the tap."""
+    appliance, base = served.appliance, served.base
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(base + "/login")
+    page.fill("#pin", PIN)
+    page.click("#login-button")
+    page.wait_for_url(base + "/")
+    page.click("#start")
+    page.wait_for_function("() => document.getElementById('state').textContent === 'recording'")
+    page.wait_for_function("() => document.getElementById('elapsed').textContent !== '0:00'")
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/mark") else 0)
+
+    def lateness_of_mark(count: int) -> float:
+        elapsed_at_tap = appliance.controller.status()["elapsed"]
+        page.click("#mark")
+        page.wait_for_function(
+            f"() => document.getElementById('mark-count').textContent === '{count}'"
+        )
+        return appliance.controller.status()["marks"][-1]["media_time"] - elapsed_at_tap
+
+    on_time = lateness_of_mark(1)
+
+    def hold_up(route):
+        time.sleep(HELD_UP_SECONDS)
+        route.continue_()
+
+    page.route("**/api/mark", hold_up)
+    held_up = lateness_of_mark(2)
+    print(f"\nmark lateness: {on_time * 1000:.0f} ms on time, {held_up * 1000:.0f} ms held up")
+    assert all("tapped_at" in body for body in sent)
+    assert held_up - on_time < 0.3
+    page.click("#stop")
 
 
 def test_fits_a_360_px_phone_with_big_touch_targets(served, browser):

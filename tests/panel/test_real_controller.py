@@ -110,3 +110,18 @@ def test_failed_logins_go_to_the_vaults_audit_log_by_default(make_app, appliance
     entries = appliance.parts.vault.audit.entries()
     assert entries[-1]["event"] == "panel.login_failed"
     assert appliance.parts.vault.audit.verify().ok
+
+
+def test_a_note_with_half_an_emoji_is_stored_with_its_mark(user, appliance):
+    """The real controller writes the mark to an encrypted file as UTF-8: a lone surrogate
+    used to fail there with a 500, and the mark was lost."""
+    assert user.post("/api/start", json={}).status_code == 200
+    raw = b'{"tag": "guiding", "note": "eye contact \\ud83d"}'
+    response = user.post("/api/mark", data=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    marks = user.get("/api/status").get_json()["marks"]
+    assert [(m["tag"], m["note"]) for m in marks] == [("guiding", "eye contact \ufffd")]
+    assert user.post("/api/stop").status_code == 200
+    assert appliance.controller.wait_idle(10)
+    (row,) = user.get("/api/sessions").get_json()["sessions"]
+    assert row["mark_count"] == 1

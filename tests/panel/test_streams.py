@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import http.client
+import itertools
+import json
+import socket
+import struct
 import threading
 import time
 from fractions import Fraction
@@ -49,12 +53,18 @@ def controller():
 
 
 @pytest.fixture
-def server(make_app, data_dir):
-    stop = threading.Event()
-    config = Config(data_dir=str(data_dir), panel=PanelConfig(preview_fps=10.0))
-    app = make_app(config, stop_event=stop)
-    running = serve_panel(app, "127.0.0.1", 0, stop, threads=8)
-    cookie_client = LoggedIn(app.test_client())
+def stream_app(make_app, data_dir):
+    return make_app(
+        Config(data_dir=str(data_dir), panel=PanelConfig(preview_fps=10.0)),
+        stop_event=threading.Event(),
+    )
+
+
+@pytest.fixture
+def server(stream_app):
+    stop = stream_app.extensions["vig_panel"].stop_event
+    running = serve_panel(stream_app, "127.0.0.1", 0, stop, threads=10)
+    cookie_client = LoggedIn(stream_app.test_client())
     cookie = cookie_client.client.get_cookie("vig_panel").value
     yield running, cookie, cookie_client
     stop.set()
@@ -62,10 +72,16 @@ def server(make_app, data_dir):
     assert not running.thread.is_alive()
 
 
-def open_stream(server_info, path: str):
-    running, cookie, _ = server_info
+@pytest.fixture
+def new_phone(stream_app):
+    """Logs another phone in (a login of its own) and gives its cookie."""
+    return lambda: LoggedIn(stream_app.test_client()).client.get_cookie("vig_panel").value
+
+
+def open_stream(server_info, path: str, cookie: str | None = None):
+    running, own_cookie, _ = server_info
     connection = http.client.HTTPConnection(running.host, running.port, timeout=5)
-    connection.request("GET", path, headers={"Cookie": f"vig_panel={cookie}"})
+    connection.request("GET", path, headers={"Cookie": f"vig_panel={cookie or own_cookie}"})
     return connection, connection.getresponse()
 
 
@@ -96,18 +112,19 @@ def test_preview_is_mjpeg_at_most_640_wide_and_10_fps(server, controller):
     assert jpeg_size(frames[0]) == (640, 360)
 
 
-def test_a_third_preview_viewer_is_refused_until_one_leaves(server, controller):
+def test_a_third_phones_preview_is_refused_until_one_leaves(server, controller, new_phone):
     first = open_stream(server, "/api/preview.mjpeg")
-    second = open_stream(server, "/api/preview.mjpeg")
+    second = open_stream(server, "/api/preview.mjpeg", new_phone())
     assert first[1].status == second[1].status == 200
-    third_connection, third = open_stream(server, "/api/preview.mjpeg")
+    third_phone = new_phone()
+    third_connection, third = open_stream(server, "/api/preview.mjpeg", third_phone)
     assert third.status == 503
     assert b"already open on 2 phones" in third.read()
     close((third_connection, third))
     close(first)
 
     def a_viewer_is_let_in() -> bool:
-        connection, response = open_stream(server, "/api/preview.mjpeg")
+        connection, response = open_stream(server, "/api/preview.mjpeg", third_phone)
         connection.close()
         return response.status == 200
 
@@ -120,13 +137,18 @@ def test_no_frames_are_taken_without_a_viewer(server, controller):
     assert controller.preview_calls == 0
 
 
-def read_events(response, wanted: str, seconds: float = 3.0) -> list[tuple[str, str]]:
+def read_events(
+    response, wanted: str | None, seconds: float = 3.0, skip: tuple[str, ...] = ("heartbeat",)
+) -> list[tuple[str, str]]:
+    """The events read until `wanted` arrives (or `seconds` pass), without those in `skip`."""
     events, current, deadline = [], None, time.monotonic() + seconds
     while time.monotonic() < deadline:
         line = response.fp.readline().decode().rstrip("\n")
+        if not line and response.fp.peek(1) == b"":
+            break  # the stream ended
         if line.startswith("event: "):
             current = line[len("event: ") :]
-        elif line.startswith("data: "):
+        elif line.startswith("data: ") and current not in skip:
             events.append((current, line[len("data: ") :]))
             if current == wanted:
                 break
@@ -147,6 +169,87 @@ def test_status_stream_sends_status_then_controller_events(server, controller):
     assert [name for name, _ in events] == ["state", "session", "mark"]
     assert '"tag":"guiding"' in events[-1][1]
     close((connection, response))
+
+
+def test_status_stream_beats_every_second_with_the_devices_monotonic_time(server, controller):
+    connection, response = open_stream(server, "/api/events")
+    started = time.monotonic()
+    beats = [
+        json.loads(data)["monotonic"]
+        for name, data in read_events(response, None, seconds=3.5, skip=())
+        if name == "heartbeat"
+    ]
+    close((connection, response))
+    assert len(beats) in (4, 5)  # one at once, then one a second
+    assert abs(beats[0] - started) < 0.5  # the fake controller's clock is time.monotonic
+    gaps = [later - earlier for earlier, later in itertools.pairwise(beats)]
+    assert all(0.9 <= gap <= 1.3 for gap in gaps), gaps
+
+
+def wait_for(condition, seconds: float = 5.0) -> float:
+    """Seconds until `condition()` held (fails after `seconds`)."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < seconds, "it did not happen"
+        time.sleep(0.01)
+    return time.monotonic() - started
+
+
+def reset(stream) -> None:
+    """The phone's connection ends abruptly (RST): the server's next write fails."""
+    _, response = stream
+    sock = response.fp.raw._sock  # http.client hands its socket to the streaming response
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    close(stream)
+
+
+FREED_WITHIN_SECONDS = 0.5
+
+
+@pytest.mark.parametrize("ending", [reset, close], ids=["reset", "closed"])
+@pytest.mark.parametrize(
+    ("path", "slots_name"),
+    [("/api/events", "status_slots"), ("/api/preview.mjpeg", "preview_slots")],
+)
+def test_a_phone_leaving_frees_its_stream_slot_at_once_for_another(
+    server, stream_app, new_phone, path, slots_name, ending
+):
+    """The server keeps reading a connection while its stream runs, so a phone closing it
+    (or resetting it) is seen at once, the stream ends and another phone may take it."""
+    slots = getattr(stream_app.extensions["vig_panel"], slots_name)
+    holders = [open_stream(server, path, new_phone()) for _ in range(slots.limit)]
+    assert all(response.status == 200 for _, response in holders)
+    late_phone = new_phone()
+    refused = open_stream(server, path, late_phone)
+    assert refused[1].status == 503
+    close(refused)
+    ending(holders[0])
+    freed_after = wait_for(lambda: slots.in_use < slots.limit)
+    print(
+        f"\n{path}: slot freed {freed_after * 1000:.0f} ms after the phone left ({ending.__name__})"
+    )
+    assert freed_after < FREED_WITHIN_SECONDS
+    taken = open_stream(server, path, late_phone)
+    assert taken[1].status == 200
+    for stream in [taken, *holders[1:]]:
+        close(stream)
+
+
+def test_the_same_phone_reloading_takes_its_own_old_streams_over(server, stream_app, new_phone):
+    slots = stream_app.extensions["vig_panel"].status_slots
+    old_page = [open_stream(server, "/api/events") for _ in range(slots.limit)]
+    assert all(response.status == 200 for _, response in old_page)
+    stranger = open_stream(server, "/api/events", new_phone())
+    assert stranger[1].status == 503
+    close(stranger)
+    reloaded = open_stream(server, "/api/events")  # the old connections are not yet seen gone
+    assert reloaded[1].status == 200
+    assert slots.in_use == slots.limit
+    oldest = old_page[0][1]
+    ended_after = wait_for(lambda: oldest.read1(65536) == b"")  # the end of its body
+    assert ended_after < 2.0
+    for stream in [reloaded, *old_page[1:]]:
+        close(stream)
 
 
 def test_a_mark_is_quick_while_previews_and_streams_are_open(server, controller):

@@ -67,11 +67,21 @@ def test_service_user_may_set_the_time() -> None:
 
 
 @pytest.mark.parametrize("action", [
+    "org.freedesktop.login1.power-off",  # systemctl poweroff, with no session of its own
+    "org.freedesktop.login1.power-off-multiple-sessions",  # while someone is logged in
+])
+def test_service_user_may_power_the_machine_off(action: str) -> None:
+    assert decide(action) == "yes"
+
+
+@pytest.mark.parametrize("action", [
     "org.freedesktop.udisks2.filesystem-mount-system",
     "org.freedesktop.udisks2.modify-device",
     "org.freedesktop.udisks2.open-device",
     "org.freedesktop.timedate1.set-timezone",
     "org.freedesktop.login1.reboot",
+    "org.freedesktop.login1.power-off-ignore-inhibit",
+    "org.freedesktop.login1.suspend",
 ])
 def test_service_user_gets_nothing_else(action: str) -> None:
     assert decide(action, details=USB_STICK) == "not_handled"
@@ -81,3 +91,4 @@ def test_service_user_gets_nothing_else(action: str) -> None:
 def test_other_users_are_left_to_the_default_policy(user: str) -> None:
     assert decide("org.freedesktop.udisks2.filesystem-mount", user, USB_STICK) == "not_handled"
     assert decide("org.freedesktop.timedate1.set-time", user) == "not_handled"
+    assert decide("org.freedesktop.login1.power-off", user) == "not_handled"

@@ -126,6 +126,22 @@ def test_temporary_files_go_to_small_private_tmpfs_not_the_card() -> None:
         assert options["mode"] == "1777"
 
 
+#: Descriptors the service needs beside the panel's connections: the camera and its DMA
+#: buffers, the sound card, GPIO, the session's files, D-Bus, the journal.
+DESCRIPTORS_BESIDE_THE_PANEL = 256
+
+
+def test_open_files_allow_every_panel_connection() -> None:
+    """The panel's connection limit (every AP address at its cap) fits under LimitNOFILE."""
+    from appliance.panel.server import CONNECTION_LIMIT
+
+    limits = [value for key, value in directives(UNIT.read_text()) if key == "LimitNOFILE"]
+    assert len(limits) == 1, "the unit sets LimitNOFILE once"
+    soft, _, hard = limits[0].partition(":")
+    for value in (soft, hard or soft):
+        assert int(value) >= CONNECTION_LIMIT + DESCRIPTORS_BESIDE_THE_PANEL
+
+
 def test_journald_dropin_uses_only_keys_journald_knows() -> None:
     journald = Path("/lib/systemd/systemd-journald")
     if not journald.exists():

@@ -13,6 +13,7 @@ from appliance.recording.muxer import FragmentedMuxer, MediaFormat
 
 from .h264_fixture import H264Stream
 from .media import top_level_boxes
+from .recording_run import small_config
 
 
 class Collect:
@@ -29,7 +30,7 @@ def mp4_bytes() -> bytes:
     stream = H264Stream()
     sink = Collect()
     data, _ = stream.encode(0)
-    muxer = FragmentedMuxer(sink, MediaFormat(320, 240, 10), data, 0.0)
+    muxer = FragmentedMuxer(sink, MediaFormat.from_config(small_config()), data, 0.0)
     for index in range(1, 25):
         data, key = stream.encode(index)
         muxer.add_video(data, index / 10, key)

@@ -8,12 +8,14 @@ import av
 import numpy as np
 import pytest
 
+from appliance.config import RecordingConfig
 from appliance.recording.errors import NoKeyframeYet
-from appliance.recording.h264 import parameter_sets
 from appliance.recording.muxer import FragmentedMuxer, MediaFormat
+from appliance.sources.annexb import NAL_PPS, NAL_SPS, nal_type, split_nal_units
 
 from .h264_fixture import H264Stream
 from .media import find_box, top_level_boxes
+from .recording_run import small_config
 
 
 class Collect:
@@ -45,12 +47,30 @@ def record(frames: int, width: int = 320, height: int = 240) -> tuple[bytes, byt
     stream = H264Stream(width, height)
     sink = Collect()
     first, _ = stream.encode(0)
-    muxer = FragmentedMuxer(sink, MediaFormat(width, height, 10), first, 0.0)
+    media = MediaFormat.from_config(small_config(width=width, height=height))
+    muxer = FragmentedMuxer(sink, media, first, 0.0)
     for index in range(1, frames):
         data, key = stream.encode(index)
         muxer.add_video(data, index / 10, key)
     muxer.close()
     return bytes(sink.data), first
+
+
+def parameter_sets(access_unit: bytes) -> tuple[list[bytes], list[bytes]]:
+    """The SPS and PPS NAL units of an access unit, in stream order."""
+    units = split_nal_units(access_unit)
+    return (
+        [u for u in units if nal_type(u) == NAL_SPS],
+        [u for u in units if nal_type(u) == NAL_PPS],
+    )
+
+
+def test_the_media_format_takes_its_audio_from_the_config_alone():
+    media = MediaFormat.from_config(small_config(audio_bitrate=64_000, audio_sample_rate=44_100))
+    assert (media.audio_bitrate, media.audio_rate) == (64_000, 44_100)
+    assert MediaFormat.from_config(small_config()).audio_bitrate == RecordingConfig().audio_bitrate
+    with pytest.raises(TypeError):
+        MediaFormat(320, 240, 10)  # type: ignore[call-arg]  # no default to drift from the config
 
 
 @pytest.mark.parametrize(("width", "height"), [(320, 240), (640, 360)])
@@ -77,7 +97,7 @@ def test_each_fragment_reaches_the_sink_once_sound_has_passed_the_next_gop_start
     stream = H264Stream()
     sink = Collect()
     first, _ = stream.encode(0)
-    muxer = FragmentedMuxer(sink, MediaFormat(320, 240, 10), first, 0.0)
+    muxer = FragmentedMuxer(sink, MediaFormat.from_config(small_config()), first, 0.0)
     header = len(sink.data)
     assert [k for _, k, _ in top_level_boxes(bytes(sink.data))] == [b"ftyp", b"moov"]
     for index in range(1, 11):
@@ -95,7 +115,7 @@ def test_audio_is_aac_lc_at_48_khz():
     stream = H264Stream()
     sink = Collect()
     first, _ = stream.encode(0)
-    muxer = FragmentedMuxer(sink, MediaFormat(320, 240, 10), first, 0.0)
+    muxer = FragmentedMuxer(sink, MediaFormat.from_config(small_config()), first, 0.0)
     muxer.add_audio(0, np.zeros(48000, np.float32))
     muxer.close(0.5)
     with av.open(io.BytesIO(bytes(sink.data))) as container:
@@ -110,4 +130,4 @@ def test_a_part_must_start_with_an_idr_carrying_its_parameter_sets():
     delta, key = stream.encode(1)
     assert not key
     with pytest.raises(NoKeyframeYet):
-        FragmentedMuxer(Collect(), MediaFormat(320, 240, 10), delta, 0.0)
+        FragmentedMuxer(Collect(), MediaFormat.from_config(small_config()), delta, 0.0)

@@ -6,8 +6,14 @@ import io
 
 import av
 
-from appliance.recording.h264 import NAL_PPS, NAL_SPS, is_self_contained_idr, nal_type, split_annexb
 from appliance.recording.recorder import Recorder
+from appliance.sources.annexb import (
+    NAL_PPS,
+    NAL_SPS,
+    is_self_contained_idr,
+    nal_type,
+    split_nal_units,
+)
 from appliance.sources.types import EncodedFrame
 
 from .conftest import MemorySession
@@ -104,7 +110,7 @@ def test_a_keyframe_without_parameter_sets_does_not_start_a_part():
     for frame in Scene(seconds=4).frames():
         if frame.keyframe and frame.capture_time == 1002.0:
             stripped = b"".join(
-                b"\x00\x00\x00\x01" + unit for unit in split_annexb(frame.data)
+                b"\x00\x00\x00\x01" + unit for unit in split_nal_units(frame.data)
                 if nal_type(unit) not in (NAL_SPS, NAL_PPS)
             )
             frame = EncodedFrame(stripped, frame.capture_time, True)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from appliance.sources.annexb import (
     is_idr,
+    is_self_contained_idr,
     nal_types,
     split_access_units,
     split_nal_units,
@@ -29,6 +30,14 @@ def test_access_units_group_headers_and_all_slices_of_one_picture():
     units = split_access_units(stream)
     assert [nal_types(u) for u in units] == [[9, 7, 8, 5, 5], [9, 1, 1], [1]]
     assert [is_idr(u) for u in units] == [True, False, False]
+
+
+def test_only_an_idr_carrying_its_sps_and_pps_is_self_contained():
+    assert is_self_contained_idr(annexb(AUD, SPS, PPS, IDR_FIRST))
+    assert is_self_contained_idr(annexb(SPS, PPS) + annexb(IDR_FIRST, long_codes=False))
+    assert not is_self_contained_idr(annexb(AUD, IDR_FIRST))
+    assert not is_self_contained_idr(annexb(SPS, IDR_FIRST))
+    assert not is_self_contained_idr(annexb(SPS, PPS, P_FIRST))
 
 
 def test_leading_bytes_without_a_picture_are_not_an_access_unit():

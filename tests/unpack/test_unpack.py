@@ -199,13 +199,14 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise(exported, tmp_path)
     assert "\r" not in text and "decrypting" in text
 
 
-def test_a_session_without_manifest_still_unpacks_and_says_it_was_not_checked(exported, tmp_path):
+def test_a_session_without_manifest_still_unpacks_and_is_named_untrusted(exported, tmp_path):
     stick = exported.copy_to(tmp_path / "stick")
     folder = stick / EXPORT_DIR_NAME / exported.complete.id
     (folder / "MANIFEST.json").unlink()
     code, text = run(str(folder), "-i", str(exported.key), "--out", str(tmp_path / "out"))
-    assert code == EXIT_OK, text
+    assert code == EXIT_SOME_FAILED, text
     assert "could not be checked" in text
+    assert "UNTRUSTED" in text and "no readable MANIFEST.json signed by the device" in text
     video = next((tmp_path / "out" / exported.complete.id).glob("session_*.mp4"))
     assert duration(video) == pytest.approx(5.0, abs=0.15)
 
@@ -265,3 +266,16 @@ def test_wrong_key_leaves_no_output_folder(exported, tmp_path):
     code, _ = run(str(exported.root), "-i", str(other), "--out", str(tmp_path / "out"))
     assert code == EXIT_USAGE
     assert not (tmp_path / "out").exists()
+
+
+def test_a_huge_manifest_or_mark_on_the_stick_is_named_not_read(exported, tmp_path):
+    stick = exported.copy_to(tmp_path / "stick")
+    folder = stick / EXPORT_DIR_NAME / exported.complete.id
+    with open(folder / "MANIFEST.json", "r+b") as fh:
+        fh.truncate(256 * 1024 * 1024)
+    with open(folder / "mark-0001.json.age", "r+b") as fh:
+        fh.truncate(256 * 1024 * 1024)
+    code, text = run(str(folder), "-i", str(exported.key), "--out", str(tmp_path / "out"))
+    assert code == EXIT_SOME_FAILED, text
+    assert "MANIFEST.json is over 1048576 bytes, not one the appliance wrote" in text
+    assert "mark-0001.json.age cannot be read: mark-0001.json.age is over 1048576 bytes" in text

@@ -65,7 +65,7 @@ def test_an_unterminated_last_line_is_named(log):
     assert log.verify().first_broken == 6
 
 
-@pytest.mark.parametrize("field", ["case_code", "note", "comment", "metadata"])
+@pytest.mark.parametrize("field", ["case_code", "note", "comment", "metadata", "client", "PIN"])
 def test_fields_that_could_carry_personal_data_are_refused(log, field):
     with pytest.raises(PersonalDataInAudit):
         log.append("session_started", **{field: "Family Smith"})

@@ -195,10 +195,10 @@ def test_keys_add_refuses_a_private_key_without_echoing_it(cli, data_dir):
 
 
 def test_the_handler_raises_the_specific_refusal(data_dir):
-    from appliance.cli import build_parser
+    from appliance.cli import parse_args
     from appliance.cli.context import CliContext
 
-    args = build_parser().parse_args(
+    args = parse_args(
         ["--data-dir", str(data_dir), "keys", "add", str(X25519Identity.generate())]
     )
     ctx = CliContext.from_args(args, {})
@@ -265,6 +265,30 @@ def test_key_files_are_not_world_readable_even_with_a_loose_umask(cli, tmp_path)
     old = os.umask(0)
     try:
         cli("keys", "new", "--out", str(tmp_path / "k"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "k").stat().st_mode) == 0o600
+
+
+def test_a_forced_key_overwrite_survives_a_power_cut_right_after_it(tmp_path):
+    from appliance.cli.keys_cmd import _write_private_file
+    from appliance.vault.lossy_filesystem import LossyFileSystem
+
+    fs = LossyFileSystem(tmp_path)
+    key_file = tmp_path / "key.txt"
+    _write_private_file(key_file, b"old key\n", force=True, fs=fs)
+    _write_private_file(key_file, b"new key\n", force=True, fs=fs)
+    fs.power_cut()
+    assert key_file.read_bytes() == b"new key\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["key.txt"]
+
+
+def test_a_forced_key_overwrite_is_private_even_with_a_loose_umask(cli, tmp_path):
+    (tmp_path / "k").write_text("an old key\n")
+    os.chmod(tmp_path / "k", 0o644)
+    old = os.umask(0)
+    try:
+        assert cli("keys", "new", "--out", str(tmp_path / "k"), "--force")[0] == 0
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "k").stat().st_mode) == 0o600

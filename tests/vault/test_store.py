@@ -12,6 +12,7 @@ from appliance.config import RecordingConfig, StorageConfig
 from appliance.vault import NoRecipient, NotEnoughSpace, UnknownSession
 from appliance.vault.age import CHUNK_SIZE, decrypt_file, salvage
 from appliance.vault.errors import SessionClosed
+from appliance.vault.lossy_filesystem import PowerCut
 from appliance.vault.space import recording_bytes_per_second
 from appliance.vault.state import read_state, write_state
 
@@ -185,18 +186,47 @@ def test_delete_removes_the_files_and_the_directory_for_good(vault, disk):
 
 
 def test_a_deletion_cut_short_is_finished_at_start_up(vault, disk, make_vault):
-    session = vault.create_session({})
-    _write_part(session, b"x")
+    for cut in range(1, 40):
+        session = vault.create_session({})
+        _write_part(session, b"x")
+        session.finish("complete")
+        directory = vault.sessions_dir / session.id
+        disk.cut_after(cut)
+        with pytest.raises(PowerCut):
+            vault.delete_session(session.id, "consent withdrawn")
+        if directory.exists() and read_state(directory).state == "deleted":
+            break
+    assert session.id not in {s.id for s in vault.list_sessions()}
+    make_vault().recover_interrupted()
+    assert not directory.exists()
+    last = vault.audit.entries()[-1]
+    assert (last["event"], last["session"], last["reason"]) == (
+        "session_deleted", session.id, "resumed after power cut")
+
+
+def test_a_hand_edited_deleted_state_does_not_delete_an_unexported_session(
+    vault, disk, make_vault
+):
+    session = vault.create_session({"case_code": "C-3"})
+    _write_part(session, b"x" * 100)
+    session.write_mark(1, {})
     session.finish("complete")
     directory = vault.sessions_dir / session.id
+    files = {p.name: p.read_bytes() for p in directory.glob("*.age")}
     state = read_state(directory)
     state.move_to("deleted")
     write_state(disk, directory, state)
-    disk.power_cut()
-    assert directory.exists()
-    assert vault.list_sessions() == []
+
     make_vault().recover_interrupted()
-    assert not directory.exists()
+
+    assert {p.name: p.read_bytes() for p in directory.glob("*.age")} == files
+    info = vault.session(session.id)
+    assert info.state == "interrupted"
+    assert "the audit log records no deletion" in info.reason
+    events = [(e["event"], e.get("session")) for e in vault.audit.entries()]
+    assert ("session_deletion_refused", session.id) in events
+    assert ("session_deleted", session.id) not in events
+    assert vault.audit.verify().ok
 
 
 def test_mark_exported_moves_the_state_and_is_audited(vault):

@@ -7,6 +7,24 @@
   const $ = (id) => document.getElementById(id);
   const view = { state: "idle", marks: 0, session: null, sessions: [] };
 
+  // The device's monotonic clock, seen from this page. Each heartbeat gives one sample of
+  // (page time - device time): the device's time plus the trip's delay, so the smallest
+  // recent sample is the closest to the true offset. A tap is stamped with
+  // performance.now() less that offset, so a Mark held up on the way still lands on the
+  // moment of the tap (the device believes a stamp from up to 3 s before it arrived).
+  const deviceClock = {
+    samples: [],
+    keep: 30,
+    heard(deviceSeconds) {
+      this.samples.push(performance.now() / 1000 - deviceSeconds);
+      if (this.samples.length > this.keep) { this.samples.shift(); }
+    },
+    at(pageMs) {
+      if (!this.samples.length) { return null; }
+      return pageMs / 1000 - Math.min.apply(null, this.samples);
+    },
+  };
+
   async function post(path, body) {
     const response = await fetch(path, {
       method: "POST",
@@ -19,7 +37,9 @@
     if (response.status === 401) { window.location.href = "/login"; }
     if (!response.ok) {
       const message = (data.error && data.error.message) || ("The device said no (" + response.status + ").");
-      throw new Error(message);
+      const refusal = new Error(message);
+      refusal.code = data.error && data.error.code;
+      throw refusal;
     }
     return data;
   }
@@ -54,7 +74,7 @@
     el.textContent = state;
     el.dataset.state = state;
     const recording = state === "recording";
-    $("start").disabled = state !== "idle";
+    $("start").disabled = state !== "idle" && state !== "error";
     $("stop").disabled = !recording;
     $("mark").disabled = !recording;
     document.querySelectorAll(".tag").forEach((b) => { b.disabled = !recording; });
@@ -194,8 +214,10 @@
     const on = (type, fn) => source.addEventListener(type, (e) => fn(JSON.parse(e.data)));
     on("status", applyStatus);
     on("state", (e) => {
+      // error -> idle is a clear (the Dismiss on any phone): the banner goes everywhere.
+      if (e.state === "recording" || (view.state === "error" && e.state === "idle")) { showError(null); }
       showState(e.state);
-      if (e.state === "recording") { showMarks(0); showError(null); }
+      if (e.state === "recording") { showMarks(0); }
       refreshSessions();
     });
     on("tick", (e) => {
@@ -211,6 +233,7 @@
     on("export", showExport);
     on("error", showError);
     on("health", showHealth);
+    on("heartbeat", (e) => deviceClock.heard(e.monotonic));
     source.onerror = () => say("Lost contact with the device; reconnecting…", true);
     source.onopen = () => say("", false);
   }
@@ -236,9 +259,11 @@
     if (document.visibilityState === "visible") { show(); }
   }
 
-  function mark(tag) {
+  function mark(tag, tappedMs) {
     const note = $("note").value.trim();
     const body = { tag: tag || null, note: note || null };
+    const tappedAt = deviceClock.at(tappedMs);
+    if (tappedAt !== null) { body.tapped_at = tappedAt; }
     command("/api/mark", body, tag ? "Marked: " + tag.replace(/-/g, " ") + "." : "Marked.")
       .then((done) => { if (done) { $("note").value = ""; } });
   }
@@ -275,11 +300,25 @@
       if (done) { $("case-code").value = ""; }
     });
     $("stop").addEventListener("click", () => command("/api/stop", {}, "Recording stopped."));
-    $("mark").addEventListener("click", () => mark(null));
-    document.querySelectorAll(".tag").forEach((b) => b.addEventListener("click", () => mark(b.dataset.tag)));
+    $("clear-error").addEventListener("click", async () => {
+      if (await command("/api/clear-error", {}, "")) { showError(null); }
+    });
+    $("mark").addEventListener("click", () => mark(null, performance.now()));
+    document.querySelectorAll(".tag").forEach((b) => b.addEventListener("click", () => mark(b.dataset.tag, performance.now())));
     $("use-phone-time").addEventListener("click", async () => {
-      const done = await command("/api/time", { epoch_ms: Date.now() }, "The device now uses this phone's time.");
-      if (done) { $("time-offer").hidden = true; }
+      // A device whose clock is already set takes a distant time only when confirmed.
+      let body = { epoch_ms: Date.now() };
+      try {
+        await post("/api/time", body).catch((refusal) => {
+          if (refusal.code !== "time_needs_confirmation" || !window.confirm(refusal.message)) { throw refusal; }
+          body = { epoch_ms: Date.now(), confirm: true };
+          return post("/api/time", body);
+        });
+        say("The device now uses this phone's time.", false);
+        $("time-offer").hidden = true;
+      } catch (e) {
+        say(e.message, true);
+      }
     });
     virtualButton();
     listen();
