@@ -6,9 +6,12 @@ Chromium's folder picker cannot be driven headless, so the page is given a stand
 
 from __future__ import annotations
 
+import hashlib
 import json
 
+from appliance.export.signature import sign_manifest
 from appliance.vault.age import encrypt_bytes, parse_identity_file
+from appliance.vault.device_key import DEVICE_KEY_FILE, read_device_key
 
 from .viewer_page import viewer_page
 
@@ -35,12 +38,23 @@ window.showDirectoryPicker = async () => ({
 
 
 def with_consent(export, tmp_path, family_copy: bool):
+    """The export as the device would make it with a consent record: the record is listed in
+    the manifest, which the device's own key signs again (the panel that records consent is
+    another issue's)."""
     copy = export.copy_to(tmp_path / "stick")
     identity = parse_identity_file(export.keys["x25519"].read_text())[0]
     record = {"filming": True, "training": False, "family_copy": family_copy,
               "delete_by": "2027-03-31"}
-    (copy.session / "consent.json.age").write_bytes(
-        encrypt_bytes(json.dumps(record).encode(), [identity.recipient]))
+    sealed = encrypt_bytes(json.dumps(record).encode(), [identity.recipient])
+    (copy.session / "consent.json.age").write_bytes(sealed)
+    manifest = json.loads((copy.session / "MANIFEST.json").read_text())
+    manifest["files"].append({"name": "consent.json.age", "size": len(sealed), "complete": True,
+                              "sha256": hashlib.sha256(sealed).hexdigest()})
+    content = json.dumps(manifest, indent=2).encode()
+    (copy.session / "MANIFEST.json").write_bytes(content)
+    key = read_device_key(export.root.parent.parent / "data" / DEVICE_KEY_FILE)
+    assert key is not None
+    (copy.session / "MANIFEST.json.sig").write_bytes(sign_manifest(content, key))
     return copy
 
 

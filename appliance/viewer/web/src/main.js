@@ -2,12 +2,15 @@
 // sessions, watch one with its marks, choose the clips and frames for the shared review.
 import { AgeFileError, openAgeFile } from "./agefile.js";
 import { KeyFileError, readKeyFile } from "./keyring.js";
+import { DevicesFileError, readDevicesFile } from "./provenance.js";
 import { SessionPlayer, clock } from "./player.js";
 import { emptyPlan, openPlan, saveCiphertext, sealPlan } from "./review.js";
 import { consentLines, deleteBy, familyCopyAllowed, groupSessions } from "./session.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { entries: [], keyBytes: null, keyring: null, sessions: [], session: null, plan: null };
+const state = {
+  entries: [], keyBytes: null, keyring: null, accepted: null, sessions: [], session: null, plan: null,
+};
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -71,7 +74,7 @@ async function openAll() {
   }
   $("passphrase").value = "";
   state.sessions = groupSessions(state.entries);
-  for (const session of state.sessions) await session.open(state.keyring);
+  for (const session of state.sessions) await session.open(state.keyring, state.accepted);
   say("open-status", "");
   renderList();
   show("list");
@@ -93,13 +96,16 @@ function renderList() {
       el("td", {}, s.marks.length),
       el("td", {}, s.interrupted ? "interrupted" : "complete"),
       el("td", {}, s.consent ? "recorded" : "consent not recorded"),
+      el("td", { class: s.provenance?.trusted === false ? "problem" : "" },
+        s.provenance?.trusted === true ? "accepted device" : s.provenance?.trusted === false ? "UNTRUSTED" : "new device"),
       el("td", { class: overdue ? "overdue" : "" }, due ? due.toISOString().slice(0, 10) + (overdue ? " (overdue)" : "") : "—"),
       el("td", {}, s.error
         ? el("span", { class: "problem" }, s.error)
         : el("button", { type: "button", onclick: () => watch(s) }, "Watch")),
     );
     body.append(row);
-    for (const problem of s.problems) body.append(el("tr", {}, el("td", { colspan: 8, class: "problem" }, `${s.id}: ${problem}`)));
+    const notes = [...(s.provenance && s.provenance.trusted !== true ? [s.provenance.text] : []), ...s.problems];
+    for (const note of notes) body.append(el("tr", {}, el("td", { colspan: 9, class: "problem" }, `${s.id}: ${note}`)));
   }
 }
 
@@ -113,6 +119,7 @@ async function watch(session) {
   show("watch");
   say("watch-banner", "");
   $("watch-title").textContent = `${session.startedAt.toISOString().slice(0, 16).replace("T", " ")} · ${session.caseCode ?? "no case code"}`;
+  say("watch-provenance", session.provenance?.text ?? "", session.provenance?.trusted === true ? "info" : session.provenance?.trusted === false ? "error" : "warning");
   const lines = consentLines(session.consent);
   $("consent").textContent = lines ? lines.join(" · ") : "Consent not recorded: no copy for the family can be made.";
   $("family-copy").disabled = !familyCopyAllowed(session.consent);
@@ -363,6 +370,16 @@ function wire() {
     state.keyBytes = new Uint8Array(await e.target.files[0].arrayBuffer());
     e.target.value = "";
     readyToOpen();
+  });
+  $("devices-input").addEventListener("change", async (e) => {
+    try {
+      state.accepted = readDevicesFile(await e.target.files[0].text());
+      say("devices-status", `${state.accepted.size} accepted device(s).`);
+    } catch (error) {
+      if (!(error instanceof DevicesFileError)) throw error;
+      state.accepted = null;
+      say("devices-status", error.message, "error");
+    }
   });
   $("open-button").addEventListener("click", () => openAll());
   $("back").addEventListener("click", () => { $("video").pause(); show("list"); });

@@ -1,6 +1,8 @@
 // An export folder as the viewer sees it: sessions, each with its manifest, metadata,
 // marks, clips and parts. Every file is named when it fails; the other sessions still open.
+import { sha256 } from "@noble/hashes/sha2.js";
 import { AgeFileError, openAgeFile } from "./agefile.js";
+import { SIGNATURE, checkProvenance } from "./provenance.js";
 
 const SESSION_ID = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-[a-z2-7]{4}$/;
 const PART = /^part-(\d{4})\.mp4\.age$/;
@@ -9,6 +11,11 @@ const CLIP = /^clip-(\d{4})\.mp4\.age$/;
 export const MANIFEST = "MANIFEST.json";
 export const METADATA = "session.json.age";
 export const CONSENT = "consent.json.age";
+// Files a Mac leaves in any folder it opens: never named, never used.
+const HIDDEN = /^(\.DS_Store|\._.*)$/;
+// Files small enough to hash when the session is opened; parts are authenticated by age
+// chunk by chunk as they play.
+const HASHED_UP_TO = 32 << 20;
 
 /** Groups picked files ({file, path}) into sessions by their folder's name. */
 export function groupSessions(entries) {
@@ -47,6 +54,7 @@ export class Session {
     this.marks = [];
     this.problems = [];
     this.error = null;
+    this.provenance = null;
   }
 
   get partNames() {
@@ -71,10 +79,13 @@ export class Session {
     return this.files.get(name) ?? null;
   }
 
-  /** Reads the manifest and decrypts metadata, consent and marks. Never throws. */
-  async open(keyring) {
+  /** Checks the signature and manifest, decrypts metadata, consent and marks. Never throws. */
+  async open(keyring, accepted) {
     try {
       await this.#readManifest();
+      this.provenance = await checkProvenance(
+        this.files.get(MANIFEST), this.files.get(SIGNATURE), this.manifest?.device, accepted);
+      if (this.provenance.trusted !== false) await this.#keepOnlyListedFiles();
       this.metadata = await readJson(this.#need(METADATA), keyring);
       if (this.files.has(CONSENT)) this.consent = await readJson(this.files.get(CONSENT), keyring);
       for (const name of [...this.files.keys()].filter((n) => MARK.test(n)).sort()) {
@@ -118,7 +129,34 @@ export class Session {
       else if (file.size !== entry.size) this.problems.push(`${name} is not the size the manifest gives.`);
     }
     for (const name of this.files.keys()) {
-      if (name !== MANIFEST && !listed.has(name)) this.problems.push(`${name} is not in the manifest (extra file).`);
+      if (name !== MANIFEST && name !== SIGNATURE && !HIDDEN.test(name) && !listed.has(name)) {
+        this.problems.push(`${name} is not in the signed manifest: it was added after the export and is not used.`);
+      }
+    }
+  }
+
+  /** With a good signature, only what the device listed is used, and small files are hashed. */
+  async #keepOnlyListedFiles() {
+    const listed = new Map((this.manifest?.files ?? []).map((f) => [f.name, f]));
+    for (const name of [...this.files.keys()]) {
+      if (name === MANIFEST || name === SIGNATURE) continue;
+      const entry = listed.get(name);
+      if (!entry) {
+        this.files.delete(name);
+        continue;
+      }
+      const file = this.files.get(name);
+      if (file.size <= HASHED_UP_TO && entry.sha256) {
+        const digest = Array.from(sha256(new Uint8Array(await file.arrayBuffer())),
+          (b) => b.toString(16).padStart(2, "0")).join("");
+        if (digest !== entry.sha256 && PART.test(name)) {
+          // Kept: age still refuses every chunk that was changed, and names where.
+          this.problems.push(`${name} is not the file the device exported (its SHA-256 differs).`);
+        } else if (digest !== entry.sha256) {
+          this.problems.push(`${name} is not the file the device exported (its SHA-256 differs): it is not used.`);
+          this.files.delete(name);
+        }
+      }
     }
   }
 }
