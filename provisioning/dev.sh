@@ -23,6 +23,8 @@ apt_needs=(
   "fusefat:fusefat"
   "fusermount3:fuse3"
   "systemd-analyze:systemd"
+  "node:nodejs"
+  "npm:npm"
   "/usr/lib/x86_64-linux-gnu/libportaudio.so.2 /usr/lib/aarch64-linux-gnu/libportaudio.so.2:libportaudio2"
 )
 
@@ -62,6 +64,18 @@ install_python_packages() {
   "$venv/bin/python" -m pip install -q -e "${here}[test]"
 }
 
+# The viewer is built here, on a development or CI machine, and carried in the wheel as
+# package data: the Pi never runs Node. `npm ci` installs exactly what package-lock.json pins.
+build_viewer() {
+  local web="$here/appliance/viewer/web"
+  if [ ! -e "$web/node_modules/.package-lock.json" ] \
+      || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+    echo "dev.sh: installing the viewer's pinned npm packages" >&2
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  (cd "$web" && node build.mjs >/dev/null)
+}
+
 # ruff and mypy first (each fails the command), then pytest; what mypy checks is listed in
 # pyproject.toml's [tool.mypy] files.
 run_tests() {
@@ -77,6 +91,7 @@ main() {
   shift || true
   install_system_packages
   install_python_packages
+  build_viewer
   cd "$here"
   case "$what" in
     run) exec "$venv/bin/vig-appliance" run --simulate "$@" ;;

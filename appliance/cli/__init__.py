@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "reset_cmd",
         "factory reset: erase all sessions, the panel PIN and the recipients",
     ),
+    "viewer": ("viewer_cmd", "write the offline viewer, or print its SHA-256"),
 }
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..vault.state import COMPLETE, EXPORTED, INTERRUPTED
+from ..viewer import VIEWER_NAME, ViewerMissing, viewer_bytes, viewer_sha256
 from .copier import SessionCopier, SourceUnreadable
 from .errors import (
     AppliancePurgeFailed,
@@ -108,7 +109,13 @@ class ExportResult:
 
 
 def readme_text() -> bytes:
-    return resources.files(__package__).joinpath(README_NAME).read_bytes()
+    """The stick's README, naming the SHA-256 of the viewer this device writes beside it."""
+    template = resources.files(__package__).joinpath(README_NAME).read_text("utf-8")
+    try:
+        digest = viewer_sha256()
+    except ViewerMissing:
+        digest = "(this appliance carries no viewer: ask your service's IT for the trusted copy)"
+    return template.replace("{viewer_sha256}", digest).encode("utf-8")
 
 
 def safe_device_name(name: str) -> str:
@@ -170,6 +177,8 @@ class Exporter:
             )
             with self._noted(result):
                 self._put_small(export_dir, README_NAME, readme_text(), result)
+            with self._noted(result):
+                self._put_viewer(export_dir, result)
             for info in take:
                 try:
                     self._export_session(export_dir, info, stick, tracker, result)
@@ -179,6 +188,15 @@ class Exporter:
                 self._put_audit_copy(export_dir, result)
             export_dir.fsync()
         root.fsync()
+
+    def _put_viewer(self, export_dir: StickDir, result: ExportResult) -> None:
+        """Every stick gets the viewer; a device without one still exports, and says so."""
+        try:
+            content = viewer_bytes()
+        except ViewerMissing as exc:
+            result.notes.append(exc.user_message())
+            return
+        self._put_small(export_dir, VIEWER_NAME, content, result)
 
     @contextlib.contextmanager
     def _noted(self, result: ExportResult) -> Iterator[None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 
 from ..tags import MARK_TAGS, MAX_NOTE_LENGTH
+from ..viewer import ViewerMissing, viewer_sha256
 from .auth import csrf_token, is_logged_in
 from .parts import parts
 
@@ -18,6 +19,14 @@ def require_login():
     return None
 
 
+def _viewer_hash() -> str | None:
+    """The SHA-256 the practitioner checks the laptop's viewer against (None if not built)."""
+    try:
+        return viewer_sha256()
+    except ViewerMissing:
+        return None
+
+
 @bp.get("/")
 def index():
     return render_template(
@@ -26,4 +35,5 @@ def index():
         tags=MARK_TAGS,
         max_note=MAX_NOTE_LENGTH,
         simulate=parts().virtual_button is not None,
+        viewer_sha256=_viewer_hash(),
     )

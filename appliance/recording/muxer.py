@@ -10,6 +10,9 @@ Why these choices:
   most one GOP and at most `fragment_duration`; `flush_packets` makes PyAV's AVIO buffer
   hand every finished fragment to the sink inside the `mux` call that completed it, so
   after each call the sink sits at a top-level box boundary and can be made durable.
+- `skip_trailer`: no `mfra` seek index at the end. The muxer would count its offsets before
+  the durability padding goes in between fragments, so they would point into media data;
+  readers find fragments by their `moof` boxes, which start on chunk boundaries.
 - The MP4 muxer starts every track of a fragmented file at zero and plays audio samples
   back to back. So the audio track must begin at the same instant as the video track, and
   the AAC encoder's priming (1024 samples of delay, which no edit list hides in fMP4) is
@@ -98,7 +101,7 @@ class FragmentedMuxer:
             "w",
             format="mp4",
             options={
-                "movflags": "frag_keyframe+empty_moov+default_base_moof",
+                "movflags": "frag_keyframe+empty_moov+default_base_moof+skip_trailer",
                 "frag_duration": str(int(media.fragment_duration * 1_000_000)),
                 "flush_packets": "1",
                 "max_interleave_delta": str(int(media.fragment_duration * 1_000_000)),

@@ -65,7 +65,7 @@ def spreadsheet_safe(cell: str) -> str:
 def write_marks_csv(path: Path, marks: Sequence[MarkRow]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["time_in_session", "seconds", "tag", "note", "clip_file"])
+        writer.writerow(["time_in_session", "seconds", "principle", "note", "clip_file"])
         for m in marks:
             cells = [clock_text(m.media_time), f"{m.media_time:.3f}", m.tag, m.note, m.clip_file]
             writer.writerow([spreadsheet_safe(cell) for cell in cells])
@@ -130,7 +130,7 @@ def write_jpeg(path: Path, picture: np.ndarray) -> None:
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:1.5em;max-width:60em;color:#222}"
     "table{border-collapse:collapse;width:100%}td,th{padding:.4em;border-bottom:1px solid #ddd;"
-    "text-align:left;vertical-align:top}img{max-width:16em;display:block}"
+    "text-align:left;vertical-align:top}img{max-width:20em;display:block}"
     ".warn{background:#fff3cd;padding:.6em;border-left:4px solid #e0a800}"
 )
 
@@ -141,6 +141,7 @@ def write_session_index(
     title: str,
     facts: Sequence[tuple[str, str]],
     session_video: str | None,
+    sheet_file: str | None = None,
     marks: Sequence[MarkRow],
     warnings: Sequence[str],
 ) -> None:
@@ -160,6 +161,9 @@ def write_session_index(
         f'<p><a href="{e(session_video)}">Whole session: {e(session_video)}</a></p>'
         if session_video else "<p>No playable recording could be recovered.</p>"
     )
+    if sheet_file:
+        video_html += (f'<p><a href="{e(sheet_file)}">Contact sheet: a picture of every '
+                       "marked moment</a></p>")
     path.write_text(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<meta name=\"viewport\" content=\"width=device-width\"><title>{e(title)}</title>"

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..tags import MARK_TAGS
 from ..vault.age import AgeError, Identity, NoIdentityMatched, TruncatedStream
-from ..vault.session_files import METADATA_FILE, number_of, numbered_name
+from ..vault.session_files import CONSENT_FILE, METADATA_FILE, number_of, numbered_name
 from .decrypt import Decrypted, decrypt_json, decrypt_media
 from .errors import MediaUnreadable, WrongKey
 from .media import grab_frames, join_parts
@@ -33,8 +34,10 @@ from .report import (
 )
 from .source import SessionSource
 
-THUMB_WIDTH = 240
+#: Wide enough to see faces and gestures on the contact sheet (the index shows them smaller).
+THUMB_WIDTH = 480
 WORK_DIR = ".vig-unpack-work"
+SHEET_NAME = "contact-sheet.jpg"
 _SESSION_ID = re.compile(r"^(\d{8})-(\d{6})")
 
 
@@ -60,6 +63,33 @@ def session_start(source: SessionSource, metadata: dict[str, Any]) -> float | No
         stamp = time.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S")
         return float(calendar.timegm(stamp))
     return None
+
+
+def principle_label(mark: dict[str, Any]) -> str:
+    """The principle as practitioners name it ("Being attentive"), never its slug."""
+    tag = str(mark.get("tag") or "")
+    label = mark.get("tag_label")
+    if isinstance(label, str) and label:
+        return label
+    return MARK_TAGS.get(tag, tag)
+
+
+def consent_facts(consent: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The family's consent record in words; a session without one says so plainly."""
+    if consent is None:
+        return [("Consent", "not recorded: make no copy for the family, and check the "
+                            "service's consent form before showing the clips")]
+
+    def agreed(key: str) -> str:
+        value = consent.get(key)
+        return "yes" if value is True else "no" if value is False else "not stated"
+
+    return [
+        ("Consent: filming", agreed("filming")),
+        ("Consent: clips in supervision or training", agreed("training")),
+        ("Consent: stills or clips for the family", agreed("family_copy")),
+        ("Delete every copy by", str(consent.get("delete_by") or "not stated")),
+    ]
 
 
 def _slug(text: str) -> str:
@@ -105,9 +135,11 @@ class SessionUnpacker:
             rows = self._pictures(rows, folder, outcome)
             write_marks_csv(folder / "marks.csv", rows)
             facts = self._facts(source, metadata, outcome, start)
+            facts += consent_facts(self._consent(source, outcome))
             write_session_index(
                 folder / "index.html", title=outcome.title, facts=facts,
                 session_video=outcome.video.name if outcome.video else None,
+                sheet_file=SHEET_NAME if (folder / SHEET_NAME).exists() else None,
                 marks=rows, warnings=outcome.warnings + outcome.failures,
             )
         finally:
@@ -151,6 +183,16 @@ class SessionUnpacker:
         except (AgeError, ValueError) as exc:
             outcome.failures.append(f"{path} cannot be read: {exc}.")
             return {}
+
+    def _consent(self, source: SessionSource, outcome: SessionOutcome) -> dict[str, Any] | None:
+        path = source.directory / CONSENT_FILE
+        if not path.exists():
+            return None
+        try:
+            return decrypt_json(path, self._identities)
+        except (AgeError, ValueError, OSError) as exc:
+            outcome.failures.append(f"{path} cannot be read: {exc}.")
+            return None
 
     def _marks(self, source: SessionSource, outcome: SessionOutcome) -> list[dict[str, Any]]:
         """The marks, in order, with the fields unpack needs checked (extra fields ignored)."""
@@ -221,6 +263,7 @@ class SessionUnpacker:
         for mark in marks:
             number, media_time = mark["number"], mark["media_time"]
             tag = str(mark.get("tag") or "")
+            label = principle_label(mark)
             name = str(mark.get("clip") or numbered_name("clip", number))
             clip_file = ""
             if (source.directory / name).exists():
@@ -233,7 +276,7 @@ class SessionUnpacker:
             else:
                 outcome.warnings.append(f"Mark {number} has no clip on the stick.")
             note = str(mark.get("note") or "")
-            rows.append(MarkRow(number, media_time, tag, note, clip_file, ""))
+            rows.append(MarkRow(number, media_time, label, note, clip_file, ""))
         return rows
 
     def _clip(
@@ -274,7 +317,7 @@ class SessionUnpacker:
             pictures, [f"{r.number}  {clock_text(r.media_time)}" for r in rows]
         )
         if sheet is not None:
-            write_jpeg(folder / "contact-sheet.jpg", sheet)
+            write_jpeg(folder / SHEET_NAME, sheet)
         return named
 
     def _facts(

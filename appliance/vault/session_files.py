@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 METADATA_FILE = "session.json.age"
+#: The family's consent record, written from the panel (DESIGN.md, "Consent").
+CONSENT_FILE = "consent.json.age"
 DIGEST_BLOCK = 1 << 20
 #: Plaintext sizes small files are padded to, so a file's size tells nothing of what it says
 #: (which principle a mark carries, how long its note is, how long the case code is). A mark

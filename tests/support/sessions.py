@@ -18,6 +18,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from appliance.tags import MARK_TAGS
 from appliance.vault.age import CHUNK_SIZE
 from appliance.vault.store import Vault
 
@@ -135,9 +136,10 @@ def make_session(
     })
     made = MadeSession(session.id, list(part_seconds), interrupted=interrupted)
     for number, t in enumerate(mark_times, start=1):
+        tag = TAGS[(number - 1) % len(TAGS)]
         record = {
-            "number": number, "media_time": t, "tag": TAGS[(number - 1) % len(TAGS)],
-            "tag_label": "x", "note": f"note {number}, with a comma" if number % 2 else None,
+            "number": number, "media_time": t, "tag": tag, "tag_label": MARK_TAGS[tag],
+            "note": f"note {number}, with a comma" if number % 2 else None,
             "wall_time": wall_start + t, "clip": f"clip-{number:04d}.mp4.age",
         }
         session.write_mark(number, record)

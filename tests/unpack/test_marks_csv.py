@@ -40,7 +40,7 @@ def test_a_note_that_a_spreadsheet_would_run_gets_a_leading_apostrophe(tmp_path,
 
 def test_a_forged_tag_is_neutralised_too(tmp_path):
     write_marks_csv(tmp_path / "marks.csv", [mark("fine", tag="=1+1")])
-    assert rows_of(tmp_path / "marks.csv")[0]["tag"] == "'=1+1"
+    assert rows_of(tmp_path / "marks.csv")[0]["principle"] == "'=1+1"
 
 
 def test_control_characters_become_spaces_and_rows_stay_whole(tmp_path):
@@ -66,7 +66,7 @@ def test_ordinary_marks_csv_is_unchanged(tmp_path):
     assert row == {
         "time_in_session": "0:12",
         "seconds": "12.250",
-        "tag": "guiding",
+        "principle": "guiding",
         "note": "Turn-taking at 0:12",
         "clip_file": "clips/mark-01.mp4",
     }

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from appliance.export.manifest import EXPORT_DIR_NAME
+from appliance.tags import MARK_TAGS
 from appliance.unpack.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, main
 from appliance.vault.age import AgeWriter, ScryptRecipient
 from tests.tooling import require_tool
@@ -75,7 +76,7 @@ def test_unpack_writes_one_clip_per_mark_and_marks_csv(exported, unpacked):
         with open(folder / "marks.csv", newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
         assert [float(r["seconds"]) for r in rows] == [m["media_time"] for m in made.marks]
-        assert [r["tag"] for r in rows] == [m["tag"] for m in made.marks]
+        assert [r["principle"] for r in rows] == [MARK_TAGS[m["tag"]] for m in made.marks]
         assert [r["note"] for r in rows] == [m["note"] or "" for m in made.marks]
         assert [Path(r["clip_file"]).name for r in rows] == [c.name for c in clips]
 
@@ -94,6 +95,11 @@ def test_contact_sheet_and_offline_index(exported, unpacked):
         assert f"thumbs/{thumb.name}" in page
     for clip in (folder / "clips").glob("*.mp4"):
         assert f"clips/{clip.name}" in page
+    assert 'href="contact-sheet.jpg"' in page
+    assert sheet["streams"][0]["width"] >= 2 * 480
+    for mark in exported.complete.marks:
+        assert MARK_TAGS[mark["tag"]] in page
+    assert "Consent" in page and "not recorded" in page
     assert exported.complete.id in (out / "index.html").read_text()
 
 
