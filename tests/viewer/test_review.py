@@ -67,3 +67,37 @@ def test_the_review_plan_round_trips_through_its_age_file_and_holds_no_plaintext
         assert viewer.page.input_value(
             "#plan-clips li:nth-child(1) input[aria-label='reflection note']") == NOTE
         assert "Frame at 0:07" in viewer.page.inner_text("#plan-frames")
+
+
+def test_review_mode_plays_the_chosen_clips_in_order_and_stops_on_the_frame(export):
+    with viewer_page() as viewer:
+        viewer.open(export.viewer, export.root, export.keys["x25519"])
+        viewer.wait_for_list()
+        viewer.watch_first()
+        viewer.video("(v.muted = true, true)")
+        viewer.page.click("#marks li:nth-child(1) button:has-text('Add to review')")
+        viewer.seek_and_wait(9.0)
+        viewer.page.click("#set-in")
+        viewer.seek_and_wait(10.0)
+        viewer.page.click("#set-out")
+        viewer.seek_and_wait(11.5)
+        viewer.page.click("#add-frame")
+        viewer.page.fill("#plan-frames li input[aria-label='frame note']", "Look at her smile")
+        clips = viewer.page.evaluate("() => window.vigViewer.plan().clips")
+        viewer.page.evaluate("""() => {
+            window.__seen = [];
+            const v = document.getElementById('video');
+            v.addEventListener('timeupdate', () => window.__seen.push(v.currentTime));
+        }""")
+        viewer.page.click("#review-mode")
+        viewer.until("document.getElementById('watch-banner').textContent === 'Look at her smile'",
+                     timeout=40)
+        seen = viewer.page.evaluate("() => window.__seen")
+        assert viewer.video("v.paused") and abs(viewer.video("v.currentTime") - 11.5) < 0.05
+        first, second = clips
+        in_first = [t for t in seen if first["in"] - 0.1 <= t <= first["out"] + 0.3]
+        in_second = [t for t in seen if second["in"] - 0.1 <= t <= second["out"] + 0.3]
+        assert in_first and in_second
+        assert max(seen.index(t) for t in in_first) < min(seen.index(t) for t in in_second)
+        viewer.page.click("#review-next")
+        viewer.until("document.getElementById('watch-banner').textContent === 'End of the review.'")

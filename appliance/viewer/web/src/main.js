@@ -273,6 +273,8 @@ async function loadPlan(file) {
 async function reviewMode() {
   const video = $("video");
   const stage = $("watch");
+  stage.classList.add("reviewing");
+  // Full screen where the browser allows it; the Next control shows either way.
   if (stage.requestFullscreen) await stage.requestFullscreen().catch(() => {});
   for (const clip of state.plan.clips) {
     say("watch-banner", clip.principle ? `${clip.principle}${clip.note ? ` — ${clip.note}` : ""}` : "");
@@ -285,6 +287,7 @@ async function reviewMode() {
     await new Promise((resolve) => $("review-next").addEventListener("click", resolve, { once: true }));
   }
   say("watch-banner", "End of the review.");
+  $("review-exit").focus();
 }
 
 function playRange(video, start, end) {
@@ -389,6 +392,10 @@ function wire() {
   $("save-plan").addEventListener("click", () => savePlan());
   $("plan-input").addEventListener("change", (e) => loadPlan(e.target.files[0]));
   $("review-mode").addEventListener("click", () => reviewMode());
+  $("review-exit").addEventListener("click", () => {
+    $("watch").classList.remove("reviewing");
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  });
   $("family-copy").addEventListener("click", () => familyCopy());
   show("open");
 }
@@ -420,5 +427,6 @@ async function decryptionRates(sessionIndex, name) {
 window.vigViewer = {
   joins: () => (player ? player.parts.slice(1).map((p) => p.offset) : []),
   duration: () => player?.durationS ?? null,
+  plan: () => state.plan,
   decryptionRates,
 };
