@@ -19,6 +19,7 @@ from appliance.controls.virtual_button import VirtualButton
 from appliance.panel.app import create_app
 from appliance.panel.pin_store import PinStore, panel_files
 from appliance.panel.server import serve_panel
+from tests.support.chromium import CHROMIUM_ARGS
 from tests.support.gpio import FAST_GPIO, ButtonClock
 from tests.support.real_appliance import RealAppliance, start_real_appliance
 from tests.tooling import require_tool
@@ -26,14 +27,6 @@ from tests.tooling import require_tool
 from .conftest import PIN
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "panel"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PREVIEW_HASH = """() => {
   const img = document.getElementById('preview');
   if (!img.naturalWidth) { return null; }

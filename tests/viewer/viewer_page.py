@@ -13,17 +13,11 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
+from tests.support.chromium import CHROMIUM_ARGS
 from tests.tooling import require_tool
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
+#: The video plays without a tap, as after the practitioner's first click in the page.
+VIEWER_ARGS = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
 
 #: Reads the synthetic camera's time strip (32 blocks of 30 px, most significant bit first)
 #: from the frame the video element shows now.
@@ -111,7 +105,7 @@ def chromium_context(profile: Path | None = None) -> Iterator[BrowserContext]:
     chromium = require_tool("chromium", "chromium")
     with sync_playwright() as playwright:
         if profile is None:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=chromium, args=VIEWER_ARGS)
             context = browser.new_context(viewport={"width": 1280, "height": 900},
                                           accept_downloads=True)
             try:
@@ -121,7 +115,7 @@ def chromium_context(profile: Path | None = None) -> Iterator[BrowserContext]:
                 browser.close()
         else:
             context = playwright.chromium.launch_persistent_context(
-                str(profile), executable_path=chromium, args=CHROMIUM_ARGS,
+                str(profile), executable_path=chromium, args=VIEWER_ARGS,
                 viewport={"width": 1280, "height": 900})
             try:
                 yield context
