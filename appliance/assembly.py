@@ -55,16 +55,24 @@ def build_simulated_sources(config: Config, clock: Any) -> tuple[Camera, Microph
 
 
 def build_real_sources(config: Config, clock: Any) -> tuple[Camera, Microphone]:
-    """The Pi's camera and microphone; `HardwareUnavailable` says plainly what is missing."""
+    """The Pi's camera and microphone; `HardwareUnavailable` says plainly what is missing.
+
+    Where there is no camera stack (`recording.camera = "synthetic"`, as install.sh writes
+    on plain Debian), the synthetic camera stands in beside the real microphone.
+    """
     rec = config.recording
-    camera = Picamera2Camera(
-        clock,
-        rec.width,
-        rec.height,
-        rec.fps,
-        rec.bitrate,
-        preview_width=config.panel.preview_max_width,
-    )
+    camera: Camera
+    if rec.camera == "synthetic":
+        camera = SyntheticCamera(clock, rec.width, rec.height, rec.fps, rec.bitrate)
+    else:
+        camera = Picamera2Camera(
+            clock,
+            rec.width,
+            rec.height,
+            rec.fps,
+            rec.bitrate,
+            preview_width=config.panel.preview_max_width,
+        )
     microphone = SounddeviceMicrophone(
         clock,
         sample_rate=rec.audio_sample_rate,
@@ -72,7 +80,8 @@ def build_real_sources(config: Config, clock: Any) -> tuple[Camera, Microphone]:
         device_substring=config.audio.device,
     )
     try:
-        camera.check_present()
+        if isinstance(camera, Picamera2Camera):
+            camera.check_present()
         microphone.input_device()
     except (HardwareLibraryMissing, CameraNotFound, MicrophoneNotFound) as exc:
         raise HardwareUnavailable(exc.user_message()) from exc

@@ -46,7 +46,7 @@ class Runtime:
     def start(self) -> None:
         """Build the front ends and start every background thread of the appliance."""
         parts, controller = self.parts, self.parts.controller
-        pin_factory = make_pin_factory(parts.simulate)
+        pin_factory = make_pin_factory(parts.simulate, parts.config.gpio)
         lights = StatusLights(parts.config.gpio, pin_factory)
         leds = LedDriver(controller.events, lights, clock=parts.clock)
         button = ButtonControl(

@@ -88,15 +88,24 @@ def _device_checks(ctx: CliContext, args: argparse.Namespace, *, service_running
     microphone = SounddeviceMicrophone(
         clock, rec.audio_sample_rate, config.audio.channels, config.audio.device
     )
+    camera_check = partial(doctor.check_camera_present, camera)
+    if rec.camera == "synthetic":
+        camera_check = partial(
+            doctor.Finding, doctor.WARN,
+            'camera: the synthetic camera stands in (recording.camera = "synthetic")',
+            "No camera stack on this machine: the recordings hold a test picture.",
+        )
     if service_running:
         return [
-            partial(doctor.check_camera_present, camera),
+            camera_check,
             partial(doctor.check_microphone_present, microphone),
             lambda: doctor.Finding(doctor.OK, "GPIO: held by the running service"),
         ]
     wait = threading.Event().wait
+    if rec.camera != "synthetic":
+        camera_check = partial(doctor.check_camera_live, camera, wait)
     return [
-        partial(doctor.check_camera_live, camera, wait),
+        camera_check,
         partial(doctor.check_microphone, microphone, wait, args.listen_seconds),
-        partial(doctor.check_gpio, config.gpio, make_pin_factory(False)),
+        partial(doctor.check_gpio, config.gpio, make_pin_factory(False, config.gpio)),
     ]

@@ -1,10 +1,18 @@
-"""Choose the GPIO pin factory in one place: the Pi's own, or gpiozero's mock in simulation.
+"""Choose the GPIO pin factory in one place: lgpio on the board, or gpiozero's mock in simulation.
 
-gpiozero is imported lazily so the package imports on any machine. On a Pi, `None` lets
-gpiozero pick its default factory (lgpio on current Raspberry Pi OS). In simulation the
-mock pins support PWM (the green LED pulses) and keep only a bounded history of states,
-because a pulsing LED changes state 50 times a second and `MockPin.states` is a list that
-would otherwise grow for as long as the simulated appliance runs.
+gpiozero is imported lazily so the package imports on any machine.
+
+On the board the factory is gpiozero's LGPIOFactory, opened on `gpio.chip` (None lets
+gpiozero choose: gpiochip4 on a Pi 5 with an older kernel, else gpiochip0). gpiozero asks
+the Pi's revision for every pin, to map BCM numbers onto the header, and raises
+PinUnknownPi on a board that reports none (plain Debian, the virtual Pi). Only then is
+`gpio.board_revision` used, which install.sh writes on such a machine; a real Pi's own
+revision always wins.
+
+In simulation the mock pins support PWM (the green LED pulses) and keep only a bounded
+history of states, because a pulsing LED changes state 50 times a second and
+`MockPin.states` is a list that would otherwise grow for as long as the simulated
+appliance runs.
 """
 
 from __future__ import annotations
@@ -12,17 +20,64 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from ..config import GpioConfig
+from ..errors import ApplianceError
+
 #: How many past states a simulated pin remembers (tests read the recent ones).
 MOCK_STATE_HISTORY = 4096
 
 
-def make_pin_factory(simulate: bool) -> Any:
-    """The factory to pass to every gpiozero device: a MockFactory, or None on a Pi."""
-    if not simulate:
-        return None
-    from gpiozero.pins.mock import MockFactory
+class BoardUnknown(ApplianceError, LookupError):
+    """This board reports no Raspberry Pi revision, and the config names none."""
 
-    return MockFactory(pin_class=_bounded_mock_pin_class())
+    code = "board_unknown"
+    hint = (
+        'On a machine that is not a Pi, set [gpio] board_revision (like "c03114", a Pi 4), '
+        "as install.sh does."
+    )
+
+
+def make_pin_factory(simulate: bool, gpio: GpioConfig | None = None) -> Any:
+    """The factory to pass to every gpiozero device: a MockFactory, or lgpio's."""
+    if simulate:
+        from gpiozero.pins.mock import MockFactory
+
+        return MockFactory(pin_class=_bounded_mock_pin_class())
+    return _board_factory_class()(gpio if gpio is not None else GpioConfig())
+
+
+def board_revision(text: str) -> int | None:
+    """The configured revision as gpiozero wants it (hex, like /proc/cpuinfo); None if unset."""
+    if not text:
+        return None
+    try:
+        return int(text, 16)
+    except ValueError:
+        raise BoardUnknown(
+            f"[gpio] board_revision {text!r} is not a Pi revision code in hex, like c03114"
+        ) from None
+
+
+def _board_factory_class() -> type:
+    from gpiozero.exc import PinUnknownPi
+    from gpiozero.pins.lgpio import LGPIOFactory
+
+    class BoardFactory(LGPIOFactory):
+        """LGPIOFactory on the configured chip, with the configured revision as a fallback."""
+
+        def __init__(self, gpio: GpioConfig) -> None:
+            self._fallback_revision = board_revision(gpio.board_revision)
+            super().__init__(chip=gpio.chip)
+
+        def _get_revision(self) -> int:
+            try:
+                return super()._get_revision()
+            except PinUnknownPi as exc:
+                if self._fallback_revision is None:
+                    raise BoardUnknown(str(exc)) from exc
+                return self._fallback_revision
+
+    return BoardFactory
 
 
 def _bounded_mock_pin_class() -> type:

@@ -88,9 +88,9 @@ step_wifi() {
       change "Wi-Fi country $COUNTRY"
       run raspi-config nonint do_wifi_country "$COUNTRY"
     fi
-  else
-    warn "no raspi-config: setting the Wi-Fi country with iw until the next boot only"
-    change "Wi-Fi country $COUNTRY (until the next boot)"
+  elif printf '# Written by provisioning/install.sh: the Wi-Fi regulatory country.\noptions cfg80211 ieee80211_regdom=%s\n' \
+       "$COUNTRY" | put_file /etc/modprobe.d/vig-wifi-country.conf 644 root:root && live; then
+    # No raspi-config (plain Debian): the module option holds from the next boot on.
     run iw reg set "$COUNTRY"
   fi
   keyfile=$(at "/etc/NetworkManager/system-connections/$AP_CONNECTION.nmconnection")
