@@ -157,13 +157,27 @@ wheel_python() {
   printf '%s' "$venv/bin/python"
 }
 
+# The checkout as it is now (uncommitted changes too), without what git ignores.
+source_files() {
+  local file
+  git -C "$repo" ls-files -z --cached --others --exclude-standard |
+    while IFS= read -r -d '' file; do
+      [ ! -f "$repo/$file" ] || printf '%s\0' "$file"
+    done
+}
+
+source_digest() { (cd "$repo" && source_files | xargs -0 sha256sum | sha256sum | cut -c1-16); }
+
 stage_appliance() {
-  local share=$run_dir/share t0=$SECONDS python
+  local share=$run_dir/share t0=$SECONDS python digest
+  digest=$(source_digest)
+  if [ "$(cat "$share/source.digest" 2>/dev/null)" = "$digest" ] && [ -d "$share/wheels" ]; then
+    say "app already staged from this checkout ($digest)"
+    return 0
+  fi
   rm -rf "$share/source.new" "$share/wheels.new"
   mkdir -p "$share/source.new" "$share/wheels.new" "$cache/wheels"
-  # The checkout as it is now (uncommitted changes too), without what git ignores.
-  (cd "$repo" && git ls-files -z --cached --others --exclude-standard |
-     tar --null -T - -cf - 2>/dev/null) | tar -xf - -C "$share/source.new"
+  (cd "$repo" && source_files | tar --null -T - -cf -) | tar -xf - -C "$share/source.new"
   python=$(wheel_python)
   # Dependencies are cached across runs; the app's own wheel is built from this checkout.
   "$python" -m pip wheel --quiet --wheel-dir "$cache/wheels" --find-links "$cache/wheels" \
@@ -173,6 +187,7 @@ stage_appliance() {
   rm -rf "$share/source" "$share/wheels"
   mv "$share/source.new" "$share/source"
   mv "$share/wheels.new" "$share/wheels"
+  printf '%s\n' "$digest" > "$share/source.digest"
   if ! [ -f "$run_dir/practitioner.key" ]; then
     age-keygen -o "$run_dir/practitioner.key" 2>/dev/null
   fi
@@ -185,12 +200,18 @@ stage_appliance() {
 # The guest's install: the real install.sh, offline, with a picture small enough for an
 # emulated CPU (320x240 at 10 fps; at 1080p30 the synthetic camera alone cannot keep up).
 install_in_guest() {
-  local t0=$SECONDS log status=0
+  local t0=$SECONDS log status=0 pid
   log=$run_dir/install-$(date -u +%Y%m%dT%H%M%S).log
   guest /mnt/host/source/provisioning/install.sh --source /mnt/host/source \
     --wheelhouse /mnt/host/wheels --recipient "$(cat "$run_dir/share/recipient")" \
     --pin-file /mnt/host/pin --audio-device "hw:0,1" --video 320x240@10 --video-bitrate 300000 \
-    > "$log" 2>&1 || status=$?
+    > "$log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    [ $(((SECONDS - t0) % 30)) -ne 0 ] || say "waiting for install.sh in the guest ($((SECONDS - t0)) s; its log comes at the end)"
+  done
+  wait "$pid" || status=$?
   cp "$log" "$run_dir/install-last.log"
   if [ "$status" -ne 0 ]; then
     tail -n 40 "$log" >&2

@@ -100,6 +100,7 @@ class GuestAgent:
     """
 
     def __init__(self, run_dir: Path, timeout: float = 10.0) -> None:
+        self.run_dir, self.timeout = run_dir, timeout
         self.conn = JsonLines(run_dir / "qga.sock", timeout)
         token = random.randrange(1, 2**31)
         self.conn.send({"execute": "guest-sync", "arguments": {"id": token}})
@@ -117,6 +118,8 @@ class GuestAgent:
         return reply.get("return")
 
     def run(self, argv: list[str], timeout: float) -> tuple[int, bytes, bytes]:
+        """Start argv, then poll it over fresh connections: the agent's port takes one
+        client at a time, and a long command must not lock every other caller out."""
         started = self.command(
             "guest-exec",
             path=argv[0],
@@ -125,10 +128,15 @@ class GuestAgent:
             **{"capture-output": True},
         )
         pid = started["pid"]
+        self.conn.close()
         deadline = time.monotonic() + timeout
         delay = 0.02
         while True:
-            status = self.command("guest-exec-status", pid=pid)
+            agent = GuestAgent(self.run_dir, timeout=self.timeout)
+            try:
+                status = agent.command("guest-exec-status", pid=pid)
+            finally:
+                agent.conn.close()
             if status["exited"]:
                 break
             if time.monotonic() > deadline:
