@@ -202,7 +202,7 @@ stage_appliance() {
 install_in_guest() {
   local t0=$SECONDS log status=0 pid
   log=$run_dir/install-$(date -u +%Y%m%dT%H%M%S).log
-  guest /mnt/host/source/provisioning/install.sh --source /mnt/host/source \
+  "${control[@]}" exec --timeout 3600 -- /mnt/host/source/provisioning/install.sh --source /mnt/host/source \
     --wheelhouse /mnt/host/wheels --recipient "$(cat "$run_dir/share/recipient")" \
     --pin-file /mnt/host/pin --audio-device "hw:0,1" --video 320x240@10 --video-bitrate 300000 \
     > "$log" 2>&1 &
