@@ -2,8 +2,10 @@
 
 The guest is booted once (`virtual-pi.sh up --fresh`: a fresh disk from the cached image,
 the real install.sh, READY=1) and shared by every test here, in file order: the tests that
-only look come first, the power cut last. At the end the harness's phase times and each
-test's duration are printed, and the run fails if the guest part took over 20 minutes.
+only look come first, the power cut last. VIG_VIRTUAL_PI_KEEP=1 reuses a guest that is
+already up and leaves it running (for writing tests; a fresh boot is the real run). At the
+end the harness's phase times and each test's duration are printed, and the run fails if
+the guest part took over 20 minutes.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ def vpi() -> VirtualPi:
     cache = Path(os.environ.get("VIG_VIRTUAL_PI_CACHE", Path.home() / ".cache/vig-virtual-pi"))
     machine = VirtualPi(cache)
     _machine.append(machine)
+    if os.environ.get("VIG_VIRTUAL_PI_KEEP") == "1":
+        # While writing a test: the guest already up stays up (its disk not fresh).
+        machine.up()
+        yield machine
+        return
     machine.harness("down")
     machine.up("--fresh")
     yield machine

@@ -6,7 +6,8 @@ from .machine import REPO, VirtualPi
 
 
 def install_logs(vpi: VirtualPi) -> list[str]:
-    return sorted(p.read_text() for p in vpi.run_dir.glob("install-2*.log"))
+    """This run's install.sh logs, oldest first (their names are their UTC start times)."""
+    return [path.read_text() for path in sorted(vpi.run_dir.glob("install-2*.log"))]
 
 
 def test_install_succeeds_on_the_fresh_guest(vpi: VirtualPi):

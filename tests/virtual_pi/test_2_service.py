@@ -29,3 +29,18 @@ def test_systemd_analyze_security_scores_the_running_unit_at_most_2_5(vpi: Virtu
 def test_no_traceback_in_the_journal_since_boot(vpi: VirtualPi):
     journal = vpi.check("journalctl", "-b", "-u", SERVICE, "--no-pager", "-o", "cat")
     assert "Traceback" not in journal, journal[-4000:]
+
+
+def test_a_main_loop_hung_with_sigstop_is_restarted_by_the_watchdog(vpi: VirtualPi):
+    before = vpi.service("MainPID", "NRestarts")
+    vpi.check("kill", "-STOP", before["MainPID"])
+
+    def restarted() -> dict[str, str] | None:
+        now = vpi.service("MainPID", "NRestarts", "ActiveState")
+        fresh = now["MainPID"] not in ("0", before["MainPID"]) and now["ActiveState"] == "active"
+        return now if fresh else None
+
+    after = vpi.wait_until("a new main process after the watchdog's kill", restarted, 600, 5)
+    assert int(after["NRestarts"]) == int(before["NRestarts"]) + 1
+    journal = vpi.check("journalctl", "-u", SERVICE, "--no-pager", "-o", "cat", "-n", "200")
+    assert "Watchdog timeout" in journal, journal[-3000:]
