@@ -29,5 +29,6 @@ def test_a_board_revision_that_is_not_hex_is_refused_in_plain_words():
 def test_the_camera_is_the_pis_unless_the_config_asks_for_the_synthetic_one():
     assert config_from_dict({}).recording.camera == "picamera2"
     assert config_from_dict({"recording": {"camera": "synthetic"}}).recording.camera == "synthetic"
-    with pytest.raises(ConfigError, match="recording.camera must be one of 'picamera2', 'synthetic'"):
+    with pytest.raises(ConfigError) as refused:
         config_from_dict({"recording": {"camera": "webcam"}})
+    assert "recording.camera must be one of 'picamera2', 'synthetic'" in str(refused.value)
