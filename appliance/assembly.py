@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from .config import Config
 from .controller import Controller
 from .controller.errors import InvalidInput
-from .controls.pins import mock_pin_factory
+from .controls.pins import board_pin_factory, mock_pin_factory
 from .controls.power_off import PowerOffRefused, power_off_system
 from .errors import ApplianceError
 from .export.exporter import Exporter
@@ -31,7 +31,7 @@ from .recording.recorder import Recorder
 from .sources import MonotonicClock, SyntheticCamera, SyntheticMicrophone, VirtualClock
 from .sources.adapter_errors import CameraNotFound, HardwareLibraryMissing, MicrophoneNotFound
 from .sources.rtc import detect_time_source
-from .sources.types import Camera, Clock, Microphone, PacingClock
+from .sources.types import Camera, Microphone, PacingClock
 from .vault.store import Vault
 
 if TYPE_CHECKING:
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
     from .panel.device_clock import DeviceClock
     from .panel.health import Health
-    from .sources.picamera2_camera import Picamera2Camera
     from .sources.sounddevice_microphone import SounddeviceMicrophone
 
 
@@ -109,19 +108,26 @@ def build_simulated_sources(config: Config, clock: PacingClock) -> tuple[Camera,
     return camera, microphone
 
 
-def _real_sources(config: Config, clock: Clock) -> tuple[Picamera2Camera, SounddeviceMicrophone]:
+def _real_sources(config: Config, clock: PacingClock) -> tuple[Camera, SounddeviceMicrophone]:
+    """The Pi's camera and microphone, not yet opened. Where there is no camera stack
+    (`recording.camera = "synthetic"`, as install.sh writes on plain Debian), the synthetic
+    camera stands in beside the real microphone."""
     from .sources.picamera2_camera import Picamera2Camera
     from .sources.sounddevice_microphone import SounddeviceMicrophone
 
     rec = config.recording
-    camera = Picamera2Camera(
-        clock,
-        rec.width,
-        rec.height,
-        rec.fps,
-        rec.bitrate,
-        preview_width=config.panel.preview_max_width,
-    )
+    camera: Camera
+    if rec.camera == "synthetic":
+        camera = SyntheticCamera(clock, rec.width, rec.height, rec.fps, rec.bitrate)
+    else:
+        camera = Picamera2Camera(
+            clock,
+            rec.width,
+            rec.height,
+            rec.fps,
+            rec.bitrate,
+            preview_width=config.panel.preview_max_width,
+        )
     microphone = SounddeviceMicrophone(
         clock,
         sample_rate=rec.audio_sample_rate,
@@ -131,11 +137,13 @@ def _real_sources(config: Config, clock: Clock) -> tuple[Picamera2Camera, Soundd
     return camera, microphone
 
 
-def build_real_sources(config: Config, clock: Clock) -> tuple[Camera, Microphone]:
+def build_real_sources(config: Config, clock: PacingClock) -> tuple[Camera, Microphone]:
     """The Pi's camera and microphone; `HardwareUnavailable` says plainly what is missing."""
     camera, microphone = _real_sources(config, clock)
     try:
-        camera.check_present()
+        check_present = getattr(camera, "check_present", None)  # the synthetic one has none
+        if check_present is not None:
+            check_present()
         microphone.input_device()
     except (HardwareLibraryMissing, CameraNotFound, MicrophoneNotFound) as exc:
         raise HardwareUnavailable(exc.user_message()) from exc
@@ -259,7 +267,7 @@ def build_service_parts(parts: Parts, stop_event: threading.Event) -> ServicePar
             raise
 
     return ServiceParts(
-        pin_factory=None,
+        pin_factory=board_pin_factory(parts.config.gpio),
         virtual_button=False,
         shutdown=power_off,
         panel_parts={"device_clock": SystemDeviceClock(), "health": VcgencmdHealth()},
@@ -288,7 +296,7 @@ def build_doctor_devices(config: Config, *, simulate: bool) -> DoctorDevices:
         camera,
         microphone,
         threading.Event().wait,
-        lambda: None,
+        lambda: board_pin_factory(config.gpio),
         held_by_service=True,
         has_access_point=True,
     )

@@ -15,7 +15,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .errors import ConfigError
 
@@ -42,6 +42,8 @@ class RecordingConfig:
     post_roll: float = 5.0
     mark_latency: float = 0.0
     warm_minutes: float = 10.0
+    #: "picamera2" on a Pi; "synthetic" where there is no camera stack (the virtual Pi).
+    camera: Literal["picamera2", "synthetic"] = "picamera2"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ class GpioConfig:
     green_led: int = 22
     stop_hold_seconds: float = 3.0
     shutdown_hold_seconds: float = 5.0
+    #: The gpiochip the pins are on; unset lets gpiozero choose (appliance/controls/pins.py).
+    chip: int | None = None
+    #: Only for a board that reports no Pi revision (plain Debian): the one to assume, in hex.
+    board_revision: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,12 @@ def _check_type(value: Any, annotation: Any, where: str) -> Any:
         if value is None and type(None) in options:
             return None
         annotation = next(a for a in options if a is not type(None))
+    if origin is Literal:
+        options = typing.get_args(annotation)
+        if value not in options:
+            names = ", ".join(repr(option) for option in options)
+            raise ConfigError(f"config: {where} must be one of {names}, not {value!r}")
+        return value
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         if not isinstance(value, dict):
             raise ConfigError(f"config: [{where}] must be a table")

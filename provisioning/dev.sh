@@ -3,6 +3,7 @@
 #
 #   provisioning/dev.sh run [ARGS…]   the whole appliance, simulated when there is no Pi
 #   provisioning/dev.sh test [ARGS…]  ruff, mypy, then the whole test suite (ARGS go to pytest)
+#   provisioning/dev.sh test tests/virtual_pi   the appliance in a VM (provisioning/README.md)
 #
 # Idempotent: system packages are installed only when missing, the venv is reused, and the
 # project is reinstalled in editable mode so the code you run is the code you see.
@@ -26,6 +27,16 @@ apt_needs=(
   "node:nodejs"
   "npm:npm"
   "/usr/lib/x86_64-linux-gnu/libportaudio.so.2 /usr/lib/aarch64-linux-gnu/libportaudio.so.2:libportaudio2"
+  # the virtual Pi (provisioning/virtual-pi.sh, tests/virtual_pi)
+  "qemu-system-x86_64:qemu-system-x86"
+  "qemu-img:qemu-utils"
+  "mmdebstrap:mmdebstrap"
+  "nbdkit:nbdkit"
+  "mcopy:mtools"
+  "sfdisk:fdisk"
+  "mkfs.exfat:exfatprogs"
+  "/usr/src/linux-source-6.1.tar.xz:linux-source"
+  "/usr/share/doc/linux-headers-amd64:linux-headers-amd64"
 )
 
 as_root() {

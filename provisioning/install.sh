@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Turn a fresh Raspberry Pi OS Lite (64-bit, Bookworm or Trixie) into the VIG appliance.
+# On plain Debian (the virtual Pi, provisioning/virtual-pi.sh) it does the same, with the
+# synthetic camera standing in for the Pi's, which Debian's archive does not have.
 #
 #   sudo provisioning/install.sh --recipient age1… [--pin-file FILE] [options]
 #   provisioning/install.sh --dry-run …        print every action, change nothing
@@ -42,6 +44,10 @@ usage: install.sh [options]
                                when it holds no file system at all)
   --read-only-root             root file system as a RAM overlay (needs --data-partition)
   --source DIR                 the checkout to install from (default: this script's repo)
+  --wheelhouse DIR             install the app offline from the wheels in DIR (the app's
+                               own wheel and all its dependencies; no PyPI)
+  --video WxH@FPS              the recorded picture, like 1280x720@25 (default 1920x1080@30)
+  --video-bitrate BITS         the video bit rate in bit/s (default 6000000)
   --root DIR                   write files under DIR instead of /
   --image-build                inside an image build: change no running system
   --dry-run                    print what would be done, change nothing
@@ -63,6 +69,9 @@ PASSPHRASE_FILE=""
 COUNTRY="GB"
 HOST_NAME="vig"
 AUDIO_DEVICE=""
+WHEELHOUSE=""
+VIDEO=""
+VIDEO_BITRATE=""
 DATA_PARTITION=""
 READ_ONLY_ROOT=0
 
@@ -77,13 +86,16 @@ AP_CONNECTION="vig-ap"
 AP_ADDRESS="10.42.0.1/24"
 PANEL_PORT=8080
 DATA_LABEL="vig-data"
-PACKAGES=(python3-picamera2 python3-gpiozero python3-lgpio python3-venv libportaudio2
-          network-manager dnsmasq-base avahi-daemon udisks2 polkitd age iw python3-segno)
+# What gpiozero is told the board is when it is not a Pi (a Pi 4 Model B): it needs a
+# revision to map BCM pin numbers, and only a Pi reports one.
+STAND_IN_BOARD_REVISION="c03114"
 ENABLED_UNITS=(vig-appliance.service NetworkManager.service avahi-daemon.service)
 
 CHANGES=0
 UNITS_CHANGED=0
 
+# shellcheck source=lib/packages.sh
+. "$here/provisioning/lib/packages.sh"
 # shellcheck source=lib/actions.sh
 . "$here/provisioning/lib/actions.sh"
 # shellcheck source=lib/steps-system.sh
@@ -106,6 +118,9 @@ parse_args() {
       --data-partition) DATA_PARTITION=${2:?--data-partition needs a device}; shift ;;
       --read-only-root) READ_ONLY_ROOT=1 ;;
       --source) SOURCE=${2:?--source needs a directory}; shift ;;
+      --wheelhouse) WHEELHOUSE=${2:?--wheelhouse needs a directory}; shift ;;
+      --video) VIDEO=${2:?--video needs WIDTHxHEIGHT@FPS}; shift ;;
+      --video-bitrate) VIDEO_BITRATE=${2:?--video-bitrate needs bits per second}; shift ;;
       --root) ROOT=${2:?--root needs a directory}; shift ;;
       --image-build) IMAGE_BUILD=1 ;;
       --dry-run) DRY_RUN=1 ;;
@@ -147,6 +162,15 @@ check_args() {
   if ! [ -f "$SOURCE/pyproject.toml" ] || ! [ -d "$SOURCE/systemd" ]; then
     die "$SOURCE is not a checkout of the appliance (no pyproject.toml or systemd/)"
   fi
+  if [ -n "$WHEELHOUSE" ] && ! compgen -G "$WHEELHOUSE/vig_appliance-*.whl" >/dev/null; then
+    die "--wheelhouse $WHEELHOUSE holds no wheel of the app (vig_appliance-*.whl): build one with pip wheel --wheel-dir $WHEELHOUSE '${SOURCE}[pi]'"
+  fi
+  if [ -n "$VIDEO" ] && ! [[ "$VIDEO" =~ ^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}@[1-9][0-9]?$ ]]; then
+    die "--video '$VIDEO' is not WIDTHxHEIGHT@FPS, like 1280x720@25"
+  fi
+  if [ -n "$VIDEO_BITRATE" ] && ! [[ "$VIDEO_BITRATE" =~ ^[1-9][0-9]{4,7}$ ]]; then
+    die "--video-bitrate '$VIDEO_BITRATE' is not a bit rate in bit/s, like 3000000"
+  fi
   if [ "$READ_ONLY_ROOT" = 1 ] && [ -z "$DATA_PARTITION" ]; then
     die "--read-only-root needs --data-partition: on a RAM overlay the recordings would vanish at the next power cut"
   fi
@@ -183,6 +207,11 @@ finish() {
 main() {
   parse_args "$@"
   check_args
+  if raspberry_pi; then
+    PACKAGES=("${RASPBERRY_PI_PACKAGES[@]}" "${DEBIAN_PACKAGES[@]}")
+  else
+    PACKAGES=("${DEBIAN_PACKAGES[@]}")
+  fi
   app_command
   check_system
   check_data_partition

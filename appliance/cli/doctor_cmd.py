@@ -64,16 +64,23 @@ def _device_checks(
     ctx: CliContext, args: argparse.Namespace, devices: DoctorDevices, *, service_running: bool
 ):
     camera, microphone = devices.camera, devices.microphone
+    synthetic = devices.held_by_service and ctx.config.recording.camera == "synthetic"
+    stand_in = partial(
+        doctor.Finding, doctor.WARN,
+        'camera: the synthetic camera stands in (recording.camera = "synthetic")',
+        "No camera stack on this machine: the recordings hold a test picture.",
+    )
     if (devices.held_by_service and service_running
-            and isinstance(camera, doctor.CameraPresence)
             and isinstance(microphone, doctor.MicrophonePresence)):
+        present = (stand_in if synthetic or not isinstance(camera, doctor.CameraPresence)
+                   else partial(doctor.check_camera_present, camera))
         return [
-            partial(doctor.check_camera_present, camera),
+            present,
             partial(doctor.check_microphone_present, microphone),
             lambda: doctor.Finding(doctor.OK, "GPIO: held by the running service"),
         ]
     return [
-        partial(doctor.check_camera_live, devices.camera, devices.wait),
-        partial(doctor.check_microphone, devices.microphone, devices.wait, args.listen_seconds),
+        stand_in if synthetic else partial(doctor.check_camera_live, camera, devices.wait),
+        partial(doctor.check_microphone, microphone, devices.wait, args.listen_seconds),
         lambda: doctor.check_gpio(ctx.config.gpio, devices.pin_factory()),
     ]

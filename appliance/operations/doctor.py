@@ -179,6 +179,10 @@ def check_gpio(gpio: GpioConfig, pin_factory: Factory | None) -> Finding:
     finally:
         for device in devices:
             device.close()
+    if gpio.board_revision:
+        return Finding(OK, f"GPIO: {pins} available",
+                       f"gpio.board_revision = {gpio.board_revision!r} stands in for a Pi's "
+                       "revision when the board reports none")
     return Finding(OK, f"GPIO: {pins} available")
 
 

@@ -47,6 +47,12 @@ command_failed() {
 
 at() { printf '%s%s' "${ROOT%/}" "$1"; }
 
+# Raspberry Pi OS on a Pi, or its image being built: the camera stack and the Pi's GPIO
+# library come from its archive. Anything else is plain Debian (the virtual Pi).
+raspberry_pi() {
+  [ "$IMAGE_BUILD" = 1 ] || [ -d "$(at /boot/firmware)" ] || grep -qs 'Raspberry Pi' /proc/device-tree/model
+}
+
 live() { [ "$IMAGE_BUILD" = 0 ] && [ -d "$(at /run/systemd/system)" ]; }
 
 app_command() {

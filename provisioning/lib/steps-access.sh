@@ -37,10 +37,12 @@ step_pin() {
   fi
 }
 
+# enrol RECIPIENT COMMENT ENROLLED: ENROLLED is `keys list` as read once by step_keys (each
+# start of the app costs seconds on a Pi, and a minute in the emulated virtual Pi).
 enrol() {
-  local recipient=$1 comment=$2
+  local recipient=$1 comment=$2 enrolled=$3
   [ -n "$recipient" ] || return 0
-  if app keys list 2>/dev/null | grep -qF "$recipient"; then
+  if grep -qF "$recipient" <<<"$enrolled"; then
     unchanged "$comment recipient ${recipient:0:16}… enrolled"
     return
   fi
@@ -50,9 +52,11 @@ enrol() {
 
 step_keys() {
   step "recipients (public keys)"
-  enrol "$RECIPIENT" practitioner
-  enrol "$RECOVERY_RECIPIENT" "service recovery"
-  if [ -z "$RECIPIENT" ] && ! app keys list 2>/dev/null | grep -q '^age1'; then
+  local enrolled
+  enrolled=$(app keys list 2>/dev/null || true)
+  enrol "$RECIPIENT" practitioner "$enrolled"
+  enrol "$RECOVERY_RECIPIENT" "service recovery" "$enrolled"
+  if [ -z "$RECIPIENT" ] && ! grep -q '^age1' <<<"$enrolled"; then
     warn "no recipient enrolled: the appliance records nothing until one is (--recipient age1…)"
   fi
 }
@@ -88,9 +92,9 @@ step_wifi() {
       change "Wi-Fi country $COUNTRY"
       run raspi-config nonint do_wifi_country "$COUNTRY"
     fi
-  else
-    warn "no raspi-config: setting the Wi-Fi country with iw until the next boot only"
-    change "Wi-Fi country $COUNTRY (until the next boot)"
+  elif printf '# Written by provisioning/install.sh: the Wi-Fi regulatory country.\noptions cfg80211 ieee80211_regdom=%s\n' \
+       "$COUNTRY" | put_file /etc/modprobe.d/vig-wifi-country.conf 644 root:root && live; then
+    # No raspi-config (plain Debian): the module option holds from the next boot on.
     run iw reg set "$COUNTRY"
   fi
   keyfile=$(at "/etc/NetworkManager/system-connections/$AP_CONNECTION.nmconnection")

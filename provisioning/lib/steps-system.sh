@@ -47,8 +47,11 @@ step_user() {
 }
 
 source_digest() {
-  (cd "$SOURCE" && find pyproject.toml appliance -type f ! -name '*.pyc' -print0 |
-     LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+  {
+    (cd "$SOURCE" && find pyproject.toml appliance -type f ! -name '*.pyc' -print0 |
+       LC_ALL=C sort -z | xargs -0 sha256sum)
+    [ -z "$WHEELHOUSE" ] || (cd "$WHEELHOUSE" && sha256sum ./*.whl)
+  } | sha256sum | cut -d' ' -f1
 }
 
 # picamera2's compiled helpers (simplejpeg) are built against the system's NumPy: the venv
@@ -86,9 +89,19 @@ step_app() {
     unchanged "app installed from this source (${digest:0:12})"
     return
   fi
-  change "install the app from $SOURCE"
-  run "$venv_dir/bin/pip" install --quiet --no-cache-dir --upgrade \
-    --constraint "$(numpy_constraint)" "$SOURCE"
+  if [ -n "$WHEELHOUSE" ]; then
+    # Offline: every wheel from the wheelhouse. The app's own wheel keeps its version
+    # number from one checkout to the next, so it is reinstalled explicitly.
+    change "install the app and its dependencies from the wheels in $WHEELHOUSE"
+    run "$venv_dir/bin/pip" install --quiet --no-index --find-links "$WHEELHOUSE" \
+      --constraint "$(numpy_constraint)" "vig-appliance[pi]"
+    run "$venv_dir/bin/pip" install --quiet --no-index --no-deps --force-reinstall \
+      "$(compgen -G "$WHEELHOUSE/vig_appliance-*.whl" | head -n 1)"
+  else
+    change "install the app from $SOURCE"
+    run "$venv_dir/bin/pip" install --quiet --no-cache-dir --upgrade \
+      --constraint "$(numpy_constraint)" "${SOURCE}[pi]"
+  fi
   printf '%s\n' "$digest" | put_file "$VENV/.vig-source-digest" 644 root:root "digest" || true
 }
 
@@ -147,10 +160,12 @@ step_data_dir() {
 data_dir = "$DATA_DIR"
 log_level = "INFO"
 
+$(recording_settings)
 [gpio]
 button = 17
 red_led = 27
 green_led = 22
+$(raspberry_pi || printf '# Not a Pi: the board gpiozero is told it is.\nboard_revision = "%s"\n' "$STAND_IN_BOARD_REVISION")
 
 [audio]
 device = "$AUDIO_DEVICE"
@@ -163,6 +178,18 @@ port = $PANEL_PORT
 usb_dir = "$STICK_DIR"
 auto_export = true
 EOF
+}
+
+# The [recording] table: the picture asked for, and on plain Debian the synthetic camera,
+# since there is no libcamera there.
+recording_settings() {
+  local size=${VIDEO%@*}
+  raspberry_pi && [ -z "$VIDEO" ] && [ -z "$VIDEO_BITRATE" ] && return 0
+  printf '[recording]\n'
+  raspberry_pi || printf '# Not a Pi: no camera stack, so the synthetic camera stands in.\ncamera = "synthetic"\n'
+  [ -z "$VIDEO" ] || printf 'width = %s\nheight = %s\nfps = %s\n' "${size%x*}" "${size#*x}" "${VIDEO#*@}"
+  [ -z "$VIDEO_BITRATE" ] || printf 'bitrate = %s\n' "$VIDEO_BITRATE"
+  printf '\n'
 }
 
 step_hostname() {

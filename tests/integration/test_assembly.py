@@ -58,9 +58,11 @@ def test_a_pi_has_no_usb_port_folder_and_powers_off_on_a_long_hold(tmp_path, mon
     assert type(parts.stick_finder).__name__ == "UdisksStickFinder"
     calls = []
     monkeypatch.setattr("appliance.assembly.power_off_system", lambda: calls.append("poweroff"))
+    board_pins = object()
+    monkeypatch.setattr("appliance.assembly.board_pin_factory", lambda gpio: board_pins)
     stop = threading.Event()
     service = build_service_parts(parts, stop)
-    assert service.pin_factory is None and not service.virtual_button
+    assert service.pin_factory is board_pins and not service.virtual_button
     assert {type(p).__name__ for p in service.panel_parts.values()} == {
         "SystemDeviceClock",
         "VcgencmdHealth",

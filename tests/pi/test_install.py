@@ -161,7 +161,7 @@ def test_install_sets_up_the_appliance(pi: FakePi) -> None:
     assert [(e.text, e.comment) for e in enrolled] == [(RECIPIENT, "practitioner"),
                                                        (RECOVERY, "service recovery")]
     assert PinStore(panel_files(data_dir)[0]).verify("482916")
-    assert system["pip"] == [str(pi.source)]
+    assert system["pip"] == [f"{pi.source}[pi]"]  # the pi extra: sounddevice, lgpio
     assert system["block"][DATA_PARTITION]["LABEL"] == "vig-data"
     assert system["owners"][str(pi.root / "var/lib/vig-appliance")] == "vig-appliance:vig-appliance"
     constraints = (pi.root / "opt/vig-appliance/pip-constraints.txt").read_text()
