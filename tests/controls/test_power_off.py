@@ -59,6 +59,7 @@ def test_the_appliance_keeps_running_and_reports_a_refused_power_off(tmp_path, m
     )
     run, _ = systemctl(1, REFUSED)
     monkeypatch.setattr("appliance.assembly.power_off_system", lambda: power_off_system(run))
+    monkeypatch.setattr("appliance.assembly.board_pin_factory", lambda gpio: None)  # no lgpio here
     stop = threading.Event()
     service = build_service_parts(parts, stop)
     events = rig.controller.events.subscribe(maxsize=8)
