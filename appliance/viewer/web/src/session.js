@@ -2,7 +2,7 @@
 // marks, clips and parts. Every file is named when it fails; the other sessions still open.
 import { sha256 } from "@noble/hashes/sha2.js";
 import { AgeFileError, openAgeFile } from "./agefile.js";
-import { SIGNATURE, checkProvenance } from "./provenance.js";
+import { SIGNATURE, checkProvenance, hex } from "./provenance.js";
 
 const SESSION_ID = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-[a-z2-7]{4}$/;
 const PART = /^part-(\d{4})\.mp4\.age$/;
@@ -147,8 +147,7 @@ export class Session {
       }
       const file = this.files.get(name);
       if (file.size <= HASHED_UP_TO && entry.sha256) {
-        const digest = Array.from(sha256(new Uint8Array(await file.arrayBuffer())),
-          (b) => b.toString(16).padStart(2, "0")).join("");
+        const digest = hex(sha256(new Uint8Array(await file.arrayBuffer())));
         if (digest !== entry.sha256 && PART.test(name)) {
           // Kept: age still refuses every chunk that was changed, and names where.
           this.problems.push(`${name} is not the file the device exported (its SHA-256 differs).`);
