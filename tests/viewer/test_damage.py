@@ -41,9 +41,7 @@ def test_an_interrupted_part_plays_up_to_the_salvage_point_with_a_banner(export,
     salvage_end = media_end_s(salvaged.getvalue())
 
     with viewer_page() as viewer:
-        viewer.open(damaged.viewer, damaged.root, damaged.keys["x25519"])
-        viewer.wait_for_list()
-        viewer.watch_first()
+        viewer.watch(damaged.viewer, damaged.root, damaged.keys["x25519"])
         offset = viewer.page.evaluate("() => window.vigViewer.joins()")[-1]
         end = viewer.page.evaluate("() => window.vigViewer.duration()")
         assert "interrupted" in viewer.banner() and "part-0003.mp4.age" in viewer.banner()
@@ -62,9 +60,7 @@ def test_a_flipped_byte_is_refused_and_the_file_named(export, tmp_path):
     middle.write_bytes(bytes(data))
 
     with viewer_page() as viewer:
-        viewer.open(damaged.viewer, damaged.root, damaged.keys["x25519"])
-        viewer.wait_for_list()
-        viewer.watch_first()
+        viewer.watch(damaged.viewer, damaged.root, damaged.keys["x25519"])
         viewer.until("document.getElementById('watch-banner').textContent.includes('altered')")
         banner = viewer.banner()
         assert "part-0002.mp4.age is damaged or has been altered" in banner

@@ -88,13 +88,9 @@ def test_where_consent_allows_it_the_chosen_clip_and_still_are_written_and_logge
 def test_without_consent_for_it_no_family_copy_is_offered(export, tmp_path):
     refused = with_consent(export, tmp_path, family_copy=False)
     with viewer_page() as viewer:
-        viewer.open(refused.viewer, refused.root, refused.keys["x25519"])
-        viewer.wait_for_list()
-        viewer.watch_first()
+        viewer.watch(refused.viewer, refused.root, refused.keys["x25519"])
         assert viewer.page.is_disabled("#family-copy")
     with viewer_page() as viewer:
-        viewer.open(export.viewer, export.root, export.keys["x25519"])
-        viewer.wait_for_list()
-        viewer.watch_first()
+        viewer.watch(export.viewer, export.root, export.keys["x25519"])
         assert viewer.page.is_disabled("#family-copy")
         assert "Consent not recorded" in viewer.page.inner_text("#consent")

@@ -47,9 +47,7 @@ def test_a_1_gib_part_plays_and_seeks_end_to_end_within_600_mb_of_renderer_memor
     viewer_html.write_bytes(viewer_bytes())
     peak = 0.0
     with viewer_page() as viewer:
-        viewer.open(viewer_html, root, key)
-        viewer.wait_for_list()
-        viewer.watch_first()
+        viewer.watch(viewer_html, root, key)
         viewer.video("(v.muted = true, v.play(), true)")
         viewer.until("document.getElementById('video').currentTime > 2")
         peak = max(peak, renderer_rss_mb())

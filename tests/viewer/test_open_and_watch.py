@@ -65,9 +65,7 @@ def test_a_wrong_passphrase_is_refused_in_words_and_the_right_one_then_opens(exp
 def test_a_seek_to_a_mark_shows_the_marks_time_minus_the_lead_in_within_one_frame(export):
     marks = marks_of(export)
     with viewer_page() as viewer:
-        viewer.open(export.viewer, export.root, export.keys["x25519"])
-        viewer.wait_for_list()
-        viewer.watch_first()
+        viewer.watch(export.viewer, export.root, export.keys["x25519"])
         viewer.seek_and_wait(0.0)
         at_zero = viewer.strip_ms()
         viewer.page.fill("#lead-in", "2")
@@ -87,9 +85,7 @@ def test_three_parts_play_as_one_across_both_joins_with_no_gap(export):
     parts = sorted(export.session.glob("part-*.mp4.age"))
     assert len(parts) == 3, "the fixture's 5 s parts make three of a 13 s session"
     with viewer_page() as viewer:
-        viewer.open(export.viewer, export.root, export.keys["x25519"])
-        viewer.wait_for_list()
-        viewer.watch_first()
+        viewer.watch(export.viewer, export.root, export.keys["x25519"])
         viewer.seek_and_wait(0.0)
         at_zero = viewer.strip_ms()
         joins = viewer.page.evaluate("() => window.vigViewer.joins()")

@@ -53,9 +53,7 @@ def test_watching_every_part_leaves_no_plaintext_in_the_browser_profile(export, 
     markers = plaintext_markers(export)
     profile = tmp_path / "profile"
     with viewer_page(profile) as viewer:
-        viewer.open(export.viewer, export.root, export.keys["x25519"])
-        viewer.wait_for_list()
-        viewer.watch_first()
+        viewer.watch(export.viewer, export.root, export.keys["x25519"])
         for t in (0.5, 3.0, 6.0, 8.5, 11.0, 12.5, 1.0):
             viewer.seek_and_wait(t)
         viewer.video("(v.muted = true, v.play(), true)")

@@ -20,9 +20,7 @@ def test_the_review_plan_round_trips_through_its_age_file_and_holds_no_plaintext
     with viewer_page() as viewer:
         # Chromium's own save dialog cannot be driven headless: the page falls back to a download.
         viewer.page.add_init_script("delete window.showSaveFilePicker;")
-        viewer.open(export.viewer, export.root, export.keys["x25519"])
-        viewer.wait_for_list()
-        viewer.watch_first()
+        viewer.watch(export.viewer, export.root, export.keys["x25519"])
         viewer.page.click("#marks li:nth-child(2) button:has-text('Add to review')")
         viewer.page.fill("#plan-clips li:nth-child(1) input[aria-label='reflection note']", NOTE)
         viewer.seek_and_wait(6.5)
@@ -49,17 +47,13 @@ def test_the_review_plan_round_trips_through_its_age_file_and_holds_no_plaintext
         assert [round(f["time"], 2) for f in plan["frames"]] == [7.25]
 
     with viewer_page() as viewer:
-        viewer.open(export.viewer, export.root, export.keys["post_quantum"])
-        viewer.wait_for_list()
-        viewer.watch_first()
+        viewer.watch(export.viewer, export.root, export.keys["post_quantum"])
         viewer.page.set_input_files("#plan-input", str(saved))
         viewer.until("document.getElementById('watch-banner').textContent.includes('not a review')")
         assert "not a review plan made with this key" in viewer.banner()
 
     with viewer_page() as viewer:
-        viewer.open(export.viewer, export.root, export.keys["x25519"])
-        viewer.wait_for_list()
-        viewer.watch_first()
+        viewer.watch(export.viewer, export.root, export.keys["x25519"])
         viewer.page.set_input_files("#plan-input", str(saved))
         viewer.until("document.getElementById('watch-banner').textContent.includes('opened')")
         clips = viewer.page.inner_text("#plan-clips")
@@ -71,9 +65,7 @@ def test_the_review_plan_round_trips_through_its_age_file_and_holds_no_plaintext
 
 def test_review_mode_plays_the_chosen_clips_in_order_and_stops_on_the_frame(export):
     with viewer_page() as viewer:
-        viewer.open(export.viewer, export.root, export.keys["x25519"])
-        viewer.wait_for_list()
-        viewer.watch_first()
+        viewer.watch(export.viewer, export.root, export.keys["x25519"])
         viewer.video("(v.muted = true, true)")
         viewer.page.click("#marks li:nth-child(1) button:has-text('Add to review')")
         viewer.seek_and_wait(9.0)

@@ -66,6 +66,12 @@ class ViewerPage:
         self.page.wait_for_selector("#list:not([hidden])", timeout=30_000)
         return self.page.inner_text("#session-rows")
 
+    def watch(self, viewer: Path, folder: Path, key: Path, passphrase: str | None = None) -> None:
+        """Open the export and start watching its first (newest) session."""
+        self.open(viewer, folder, key, passphrase)
+        self.wait_for_list()
+        self.watch_first()
+
     def watch_first(self) -> None:
         self.page.click("#session-rows button")
         self.until("document.getElementById('video').readyState >= 2")
