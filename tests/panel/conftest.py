@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -11,6 +14,7 @@ from appliance.panel.app import create_app
 from appliance.panel.device_clock import SimulatedDeviceClock
 from appliance.panel.health import SimulatedHealth
 from appliance.panel.pin_store import PinStore, panel_files
+from appliance.panel.server import PanelServer, serve_panel
 from appliance.vault.audit import check_fields
 from tests.controls.fake_controller import FakeController
 
@@ -140,3 +144,18 @@ class LoggedIn:
 @pytest.fixture
 def user(client):
     return LoggedIn(client)
+
+
+@contextlib.contextmanager
+def running_panel(
+    make_app, config: Config, *, threads: int
+) -> Iterator[tuple[PanelServer, LoggedIn]]:
+    """The panel behind its real waitress server, with a phone logged in; stopped after."""
+    stop = threading.Event()
+    app = make_app(config, stop_event=stop)
+    running = serve_panel(app, "127.0.0.1", 0, stop, threads=threads)
+    try:
+        yield running, LoggedIn(app.test_client())
+    finally:
+        stop.set()
+        running.join(10)

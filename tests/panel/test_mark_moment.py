@@ -17,9 +17,8 @@ import pytest
 
 from appliance.config import Config
 from appliance.panel.inputs import TAP_STAMP_WINDOW_SECONDS
-from appliance.panel.server import serve_panel
 
-from .conftest import LoggedIn
+from .conftest import running_panel
 
 
 def marked_at(controller) -> float | None:
@@ -57,14 +56,9 @@ def test_an_unbelievable_stamp_is_ignored_and_the_mark_still_counts(user, contro
 
 @pytest.fixture
 def served(make_app, data_dir, controller):
-    stop = threading.Event()
-    app = make_app(Config(data_dir=str(data_dir)), stop_event=stop)
-    running = serve_panel(app, "127.0.0.1", 0, stop, threads=2)
-    user = LoggedIn(app.test_client())
-    controller.start()
-    yield running, user
-    stop.set()
-    running.join(10)
+    with running_panel(make_app, Config(data_dir=str(data_dir)), threads=2) as (running, user):
+        controller.start()
+        yield running, user
 
 
 def post_mark(running, user, body: dict) -> int:

@@ -9,7 +9,6 @@ ever holds more than its cap, and a request still unfinished at its deadline is 
 from __future__ import annotations
 
 import http.client
-import threading
 import time
 
 import pytest
@@ -21,10 +20,9 @@ from appliance.panel.server import (
     CONNECTION_LIMIT,
     CONNECTIONS_PER_ADDRESS,
     REQUEST_DEADLINE_SECONDS,
-    serve_panel,
 )
 
-from .conftest import LoggedIn
+from .conftest import running_panel
 from .hostile_clients import DripperProcess, stranger_addresses
 
 ANSWER_WITHIN_SECONDS = 1.0
@@ -50,14 +48,9 @@ def peak_per_address(monkeypatch):
 
 @pytest.fixture
 def server(make_app, data_dir, controller, peak_per_address):
-    stop = threading.Event()
-    app = make_app(Config(data_dir=str(data_dir)), stop_event=stop)
-    running = serve_panel(app, "127.0.0.1", 0, stop, threads=8)
-    user = LoggedIn(app.test_client())
-    controller.start()
-    yield running, user
-    stop.set()
-    running.join(10)
+    with running_panel(make_app, Config(data_dir=str(data_dir)), threads=8) as (running, user):
+        controller.start()
+        yield running, user
 
 
 def timed_practitioner_requests(running, user) -> list[tuple[str, int, float]]:

@@ -21,10 +21,9 @@ import waitress.buffers
 import waitress.channel
 
 from appliance.config import Config, PanelConfig
-from appliance.panel.server import serve_panel
 from tests.controls.fake_controller import FakeController
 
-from .conftest import LoggedIn
+from .conftest import running_panel
 
 UPLOAD_BYTES = 300_000_000
 MAX_READ_BYTES = 64 * 1024
@@ -75,14 +74,9 @@ def watch(monkeypatch, tmp_path):
 
 @pytest.fixture
 def server(make_app, data_dir, watch):
-    stop = threading.Event()
     config = Config(data_dir=str(data_dir), panel=PanelConfig(preview_fps=20.0))
-    app = make_app(config, stop_event=stop)
-    running = serve_panel(app, "127.0.0.1", 0, stop, threads=8)
-    cookie = LoggedIn(app.test_client()).client.get_cookie("vig_panel").value
-    yield running, cookie
-    stop.set()
-    running.join(10)
+    with running_panel(make_app, config, threads=8) as (running, user):
+        yield running, user.client.get_cookie("vig_panel").value
     assert not running.thread.is_alive()
 
 
