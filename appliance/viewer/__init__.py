@@ -36,5 +36,7 @@ def viewer_bytes() -> bytes:
         raise ViewerMissing(f"the viewer ({VIEWER_NAME}) has not been built") from exc
 
 
+@cache
 def viewer_sha256() -> str:
+    """Computed once: the panel's page and every export's README name it."""
     return hashlib.sha256(viewer_bytes()).hexdigest()
