@@ -11,6 +11,10 @@ from .parts import parts
 
 bp = Blueprint("pages", __name__)
 
+PANEL_PARTS: tuple[str, ...] = ()
+"""The page's scripts beside panel.js, each one part of the panel (static/NAME.js), loaded
+after it and talking to it through window.vigPanel."""
+
 
 @bp.before_request
 def require_login():
@@ -36,4 +40,5 @@ def index():
         max_note=MAX_NOTE_LENGTH,
         simulate=parts().virtual_button is not None,
         viewer_sha256=_viewer_hash(),
+        panel_parts=PANEL_PARTS,
     )

@@ -7,6 +7,12 @@
   const $ = (id) => document.getElementById(id);
   const view = { state: "idle", marks: 0, session: null, sessions: [] };
 
+  // Every event from the device's status stream is passed on here, so that each part of the
+  // panel (marks.js, consent.js, sound.js) can live in its own file and listen for what it
+  // needs: window.vigPanel.on("mark", fn) gets each mark event's data.
+  const bus = new EventTarget();
+  function relay(type, data) { bus.dispatchEvent(new CustomEvent(type, { detail: data })); }
+
   // The device's monotonic clock, seen from this page. Each heartbeat gives one sample of
   // (page time - device time): the device's time plus the trip's delay, so the smallest
   // recent sample is the closest to the true offset. A tap is stamped with
@@ -211,7 +217,11 @@
 
   function listen() {
     const source = new EventSource("/api/events");
-    const on = (type, fn) => source.addEventListener(type, (e) => fn(JSON.parse(e.data)));
+    const on = (type, fn) => source.addEventListener(type, (e) => {
+      const data = JSON.parse(e.data);
+      fn(data);
+      relay(type, data);
+    });
     on("status", applyStatus);
     on("state", (e) => {
       // error -> idle is a clear (the Dismiss on any phone): the banner goes everywhere.
@@ -325,5 +335,16 @@
     if (document.readyState === "complete") { preview(); } else { window.addEventListener("load", preview); }
   }
 
-  wire();
+  window.vigPanel = {
+    post: post,
+    command: command,
+    say: say,
+    view: view,
+    formatElapsed: formatElapsed,
+    on(type, fn) { bus.addEventListener(type, (e) => fn(e.detail)); },
+  };
+
+  // Deferred scripts all run before DOMContentLoaded, so the other parts have subscribed
+  // before the first status arrives.
+  document.addEventListener("DOMContentLoaded", wire);
 })();
