@@ -14,7 +14,17 @@ from appliance.sources import (
     SyntheticMicrophone,
     VirtualClock,
 )
+from appliance.sources.level import level_dbfs
 from appliance.sources.strip import WHITE, strip_height
+from appliance.sources.synthetic_microphone import (
+    CLIPPING,
+    FAINT,
+    ROOM,
+    SILENCE,
+    SOUNDS,
+    SPEECH,
+    STUCK,
+)
 
 from .h264 import decode_luma
 
@@ -133,3 +143,66 @@ def test_bad_settings_are_named():
         SyntheticMicrophone(clock, sample_rate=0)
     with pytest.raises(SourceSettingsError):
         SyntheticMicrophone(clock, flash_period=3.0, sync=SyncSchedule(period=5.0))
+
+
+def heard(sound: str, seconds: float, start: float = 0.0) -> np.ndarray:
+    clock = VirtualClock(start=start)
+    return record(SyntheticMicrophone(clock, sound=sound), clock, seconds)[1]
+
+
+def peak_dbfs(samples: np.ndarray) -> float:
+    return 20 * math.log10(float(np.abs(samples).max()))
+
+
+def test_a_dead_microphone_hears_neither_the_room_nor_the_beeps():
+    assert not heard(SILENCE, 6.0).any()
+    stuck = heard(STUCK, 6.0)
+    assert np.all(stuck == stuck[0]) and stuck[0] != 0
+    assert peak_dbfs(heard(FAINT, 6.0)) <= -95.0
+
+
+def test_the_quiet_room_is_at_minus_60_dBFS_with_its_beeps():
+    sound = heard(ROOM, 4.0, start=1.0)  # no beep before the flash at 5 s
+    assert level_dbfs(sound) == pytest.approx(-60.0, abs=0.5)
+    assert np.abs(heard(ROOM, 6.0)).max() == pytest.approx(0.5, abs=0.01)
+
+
+def test_speech_talks_for_three_seconds_then_pauses_for_five():
+    sound = heard(SPEECH, 16.0, start=0.5)  # 0.5-3: talk, 3-8: pause, 8-11: talk
+    rate = 48_000
+
+    def between(a: float, b: float) -> np.ndarray:
+        return sound[round((a - 0.5) * rate) : round((b - 0.5) * rate)]
+
+    assert level_dbfs(between(0.5, 3.0)) > -35.0
+    assert level_dbfs(between(8.0, 11.0)) > -35.0
+    pause = np.concatenate([between(3.0, 4.9), between(5.2, 8.0)])  # around the beep at 5 s
+    assert level_dbfs(pause) == pytest.approx(-60.0, abs=0.5)
+    assert peak_dbfs(sound) < -1.0  # the beeps and the voice never clip
+
+
+def test_clipping_speech_is_cut_at_full_scale():
+    sound = heard(CLIPPING, 3.0)
+    assert np.abs(sound).max() == 1.0
+    assert np.count_nonzero(np.abs(sound) == 1.0) > 1000
+
+
+def test_what_it_hears_changes_from_the_next_block_while_it_runs():
+    clock = VirtualClock()
+    mic = SyntheticMicrophone(clock, block_frames=480)
+    blocks = []
+    mic.start(blocks.append)
+    clock.advance(1.0)
+    mic.hear(SILENCE)
+    clock.advance(1.0)
+    mic.stop()
+    assert blocks[99].samples.any() and not blocks[100].samples.any()
+    assert not np.concatenate([b.samples for b in blocks[100:]]).any()
+
+
+def test_a_sound_it_cannot_make_is_refused_in_words():
+    mic = SyntheticMicrophone(VirtualClock())
+    with pytest.raises(SourceSettingsError, match="cannot hear 'rain'"):
+        mic.hear("rain")
+    assert mic.sound == ROOM
+    assert set(SOUNDS) == {ROOM, SPEECH, CLIPPING, SILENCE, FAINT, STUCK}
