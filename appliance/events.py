@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-EVENT_TYPES = frozenset({"state", "tick", "mark", "session", "export", "error"})
+EVENT_TYPES = frozenset({"state", "tick", "sound", "mark", "session", "export", "error"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from ..events import Event, EventBus
 from ..export.errors import ExportError
 from ..export.stick import select_stick
 from ..recording.errors import RecordingError
-from ..sources.level import level_dbfs
+from ..sources.sound_check import SoundCheck
 from ..sources.types import AudioBlock, Camera, Clock, EncodedFrame, Microphone
 from ..tags import MARK_TAGS
 from ..vault import state as session_state
@@ -119,7 +119,9 @@ class Controller:
         self._last_error: dict[str, Any] | None = None
         self._sources_running = False
         self._last_frame = self._last_audio = clock.now()
-        self._audio_dbfs: float | None = None
+        #: Fed every block from the microphone's thread, whether or not a session records.
+        self._sound = SoundCheck()
+        self._sound_warning: str | None = None  # the warning's code at the last poll, to log
         self._pipeline_error: BaseException | None = None
         self._warm_until = clock.now() + config.recording.warm_minutes * 60
         self._worker: threading.Thread | None = None
@@ -181,6 +183,7 @@ class Controller:
             if self._sources_running:
                 return
             self._last_frame = self._last_audio = self.clock.now()
+            self._sound.reset()
             try:
                 self.camera.start(self._on_frame)
                 try:
@@ -201,6 +204,7 @@ class Controller:
             self._sources_running = False
         self.camera.stop()
         self.microphone.stop()
+        self._sound.reset()
 
     def _on_frame(self, frame: EncodedFrame) -> None:
         self._last_frame = self.clock.now()
@@ -210,7 +214,7 @@ class Controller:
 
     def _on_audio(self, block: AudioBlock) -> None:
         self._last_audio = self.clock.now()
-        self._audio_dbfs = level_dbfs(block.samples)
+        self._sound.feed(block.samples, block.sample_rate)
         recording = self._recording
         if recording is not None:
             self._feed(recording.recorder.on_audio, block)
@@ -268,6 +272,7 @@ class Controller:
             self._last_error = None
             self._set_state(RECORDING)
             self._publish("session", id=session.id, state=session_state.RECORDING)
+            self._publish_sound()  # a dead microphone is said at the start, not a poll later
             _logger.info("session %s started", session.id)
             return session.id
 
@@ -457,9 +462,11 @@ class Controller:
 
     # ---- periodic checks ----------------------------------------------------------------
     def poll(self) -> None:
-        """Once a second: publish the tick, stop at the space reserve or a silent source."""
+        """Once a second: publish the sound and the tick, stop at the space reserve or a
+        silent source."""
         now = self.clock.now()
         with self._lock:
+            self._publish_sound()
             recording = self._recording
             if recording is None or self._state != RECORDING:
                 if self._sources_running and now > self._warm_until and self._state in SETTLED:
@@ -472,7 +479,7 @@ class Controller:
                 self._publish(
                     "tick",
                     elapsed=round(now - recording.started, 3),
-                    audio_dbfs=self._audio_dbfs,
+                    audio_dbfs=self._sound.reading.level_dbfs,
                     storage_minutes=round(space.minutes, 1),
                 )
                 failure = self._source_failure(now)
@@ -497,6 +504,21 @@ class Controller:
         if warm_expired:
             self.cool_down()
 
+    def _publish_sound(self) -> None:
+        """The `sound` event: the level and any warning, in every state, so the meter works
+        before Start; a warning that comes or goes is logged (by its code only)."""
+        reading = self._sound.reading
+        code = reading.warning.code if reading.warning is not None else None
+        if code != self._sound_warning:
+            _logger.info("sound warning: %s", code or "none")
+            self._sound_warning = code
+        self._publish(
+            "sound",
+            audio_dbfs=reading.level_dbfs,
+            peak_dbfs=reading.peak_dbfs,
+            warning=reading.warning_dict(),
+        )
+
     def healthy(self) -> bool:
         """True while the pipeline is alive: running sources are delivering in time."""
         with self._lock:
@@ -518,6 +540,7 @@ class Controller:
             recording = self._recording
             space = self.vault.free_space()
             now = self.clock.now()
+            sound = self._sound.reading
             return {
                 "state": self._state,
                 "session": recording.session.id if recording else None,
@@ -527,7 +550,8 @@ class Controller:
                     {k: m[k] for k in ("number", "media_time", "tag", "note")}
                     for m in (recording.marks if recording else [])
                 ],
-                "audio_dbfs": self._audio_dbfs,
+                "audio_dbfs": sound.level_dbfs,
+                "sound_warning": sound.warning_dict(),
                 "storage_minutes": round(space.minutes, 1),
                 "storage_bytes": space.bytes,
                 "error": self._last_error,

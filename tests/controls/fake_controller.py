@@ -205,6 +205,7 @@ class FakeController:
                     for m in (recording.marks if recording else [])
                 ],
                 "audio_dbfs": -20.0 if recording else None,
+                "sound_warning": None,
                 "storage_minutes": 312.5,
                 "storage_bytes": 40 * 1024**3,
                 "error": None,
@@ -234,6 +235,9 @@ class FakeController:
 
     def poll(self) -> None:
         recording = self._recording
+        self._publish(
+            "sound", audio_dbfs=-20.0 if recording else None, peak_dbfs=None, warning=None
+        )
         if recording is not None:
             self._publish(
                 "tick", elapsed=round(self.clock.now() - recording.started, 3),
