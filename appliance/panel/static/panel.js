@@ -93,18 +93,6 @@
     $("mark-count").textContent = String(count);
   }
 
-  function showLevel(dbfs) {
-    const fill = $("audio-level");
-    if (dbfs === null || dbfs === undefined) {
-      fill.style.width = "0%";
-      $("audio-dbfs").textContent = "–";
-      return;
-    }
-    const fraction = Math.min(1, Math.max(0, (dbfs + 60) / 60));
-    fill.style.width = Math.round(fraction * 100) + "%";
-    $("audio-dbfs").textContent = Math.round(dbfs) + " dB";
-  }
-
   function showStorage(minutes) {
     if (minutes === null || minutes === undefined) { return; }
     $("storage").textContent = Math.floor(minutes) + " min";
@@ -208,7 +196,6 @@
     showState(status.state);
     $("elapsed").textContent = formatElapsed(status.elapsed);
     showMarks((status.marks || []).length);
-    showLevel(status.audio_dbfs);
     showStorage(status.storage_minutes);
     showError(status.error);
     renderSessions(status.sessions || []);
@@ -232,7 +219,6 @@
     });
     on("tick", (e) => {
       $("elapsed").textContent = formatElapsed(e.elapsed);
-      showLevel(e.audio_dbfs);
       showStorage(e.storage_minutes);
     });
     on("mark", (e) => showMarks(Math.max(view.marks + 1, e.number || 0)));
@@ -241,6 +227,7 @@
       refreshSessions();
     });
     on("export", showExport);
+    on("sound", () => {}); // the meter and its warning: sound.js
     on("error", showError);
     on("health", showHealth);
     on("heartbeat", (e) => deviceClock.heard(e.monotonic));
