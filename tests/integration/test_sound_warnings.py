@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 
 from appliance.sources.sound_check import DEAD_SECONDS, MICROPHONE_DEAD, SOUND_CLIPPING
+from appliance.sources.sounddevice_microphone import SounddeviceMicrophone
 from appliance.sources.synthetic_microphone import CLIPPING, ROOM, SILENCE, SPEECH, STUCK
+from tests.adapters.fake_sounddevice import make_sounddevice
 
 from .rig import make_rig
 
@@ -131,3 +133,31 @@ def test_a_microphone_that_comes_back_clears_the_warning(rig):
     rig.microphone.hear(ROOM)
     rig.run_for(2.0)
     assert rig.controller.status()["sound_warning"] is None
+
+
+def test_the_portaudio_callback_feeds_the_check_a_muted_usb_microphone_is_dead(tmp_path):
+    """The real adapter over a fake sounddevice: each block PortAudio hands the callback
+    reaches the check, before any session (blocks of one value: 0.0, a muted card)."""
+    sd = make_sounddevice(lambda: 1_764_000_000.0)
+
+    def microphone(clock):
+        return SounddeviceMicrophone(
+            clock, device_substring="usb", sounddevice_module=sd, clock_wait=0.0
+        )
+
+    rig = make_rig(tmp_path, microphone=microphone)
+    try:
+        assert rig.controller.warm_up()
+        (stream,) = sd.streams
+        blocks = round(DEAD_SECONDS * stream.samplerate / stream.blocksize)
+        for _ in range(blocks - 1):
+            stream.deliver(0.0)
+        rig.controller.poll()
+        assert rig.controller.status()["sound_warning"] is None
+        stream.deliver(0.0)
+        rig.controller.poll()
+        status = rig.controller.status()
+        assert warning_code(status, "sound_warning") == DEAD
+        assert status["audio_dbfs"] == -120.0
+    finally:
+        rig.controller.shutdown()
