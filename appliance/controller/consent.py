@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ ANSWERS = {
     "family_copy": "stills or clips for the family",
 }
 DATES = {"delete_by": "the delete-by date", "involvement_ends": "the end of the involvement"}
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 EARLIEST_DATE = datetime.date(2024, 1, 1)
 LATEST_DATE = datetime.date(2100, 12, 31)
 GIVEN = "given"
@@ -78,7 +80,7 @@ def _answer(fields: dict, key: str) -> bool:
 def _date(value: object, words: str) -> datetime.date | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) != 10:
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         raise InvalidInput(f"Give {words} as a date (year-month-day).")
     try:
         day = datetime.date.fromisoformat(value)

@@ -11,8 +11,8 @@ comparing what they return and how they refuse.
 from __future__ import annotations
 
 import inspect
-from datetime import date
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
