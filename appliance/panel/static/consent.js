@@ -67,7 +67,7 @@
     const el = $("consent-message");
     el.textContent = text;
     el.classList.toggle("error", !!isError);
-    if (text) { panel.say(text, isError); }
+    if (text && isError) { panel.say(text, true); }  // refusals also where the panel shows them
   }
 
   function fillDates() {
@@ -141,6 +141,7 @@
       if (s) { s.consent_recorded = true; }
       reset();
       if (known.target && known.target.id === id && id !== known.recording) { known.target = null; }
+      $("consent").open = false;  // folded back to its one line, so Mark stays in reach
       render();
       return true;
     } catch (refusal) {
