@@ -135,6 +135,10 @@ def test_consent_given_before_start_is_recorded_with_the_session(phone, applianc
 def test_a_session_the_button_started_asks_for_its_record_in_the_list(phone, appliance):
     page = phone
     session_id = appliance.controller.start()  # as the button does: no phone involved
+    page.wait_for_function(
+        "() => document.getElementById('consent-summary').textContent"
+        ".startsWith('No consent record for the session being recorded')"
+    )
     assert wait_until(lambda: appliance.controller.status()["elapsed"] >= 1.0, timeout=10)
     appliance.controller.stop()
     assert appliance.controller.wait_idle(10)

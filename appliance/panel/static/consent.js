@@ -74,7 +74,11 @@
     const d = known.defaults;
     $("consent-involvement").value = d ? d.involvement_ends : "";
     $("consent-delete-by").value = d ? d.delete_by : "";
-    $("consent-date-hint").textContent = d
+    explainDates();
+  }
+
+  function explainDates() {
+    $("consent-date-hint").textContent = known.defaults
       ? "Two months after the involvement ends, as consent forms say. Change either date to match the family's form."
       : "This device's clock was not set from a phone, so it cannot suggest a date. Enter the date by which every copy must be deleted, from the family's consent form.";
   }
@@ -229,19 +233,20 @@
     render();
   }
 
+  // A full status (the stream's first message, again after a reconnect): dates typed and
+  // answers given stay; what the device knows is brought up to date.
   function statusSeen(status) {
-    const hadDefaults = known.defaults;
     known.defaults = status.consent_default || null;
     const r = record();
-    if (!hadDefaults || (!r.involvement_ends && !r.delete_by)) { fillDates(); }
+    if (!r.involvement_ends && !r.delete_by) { fillDates(); } else { explainDates(); }
     known.deviceState = status.state;
-    if (status.session && status.state === "recording") {
-      known.recording = status.session;
-    }
     sessionsSeen(status.sessions || []);
-    const current = known.sessions.get(known.recording);
-    if (current && !current.consent_recorded && (!known.target || !known.target.chosen)) {
-      aim(current.id, false);
+    const recording = status.state === "recording" ? status.session : null;
+    const current = known.sessions.get(recording);
+    if (recording && recording !== known.recording && !(current && current.consent_recorded)) {
+      sessionStarted(recording);  // begun while this page was not listening
+    } else if (recording) {
+      known.recording = recording;
     }
   }
 
