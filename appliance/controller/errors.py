@@ -50,3 +50,13 @@ class InvalidTransition(ControllerError, RuntimeError):
 
     code = "invalid_transition"
     hint = "Restart the appliance; the recordings on the card are kept."
+
+
+class ConsentDateNeeded(ControllerError, ValueError):
+    """The delete-by date cannot be worked out: the device does not know today's date."""
+
+    code = "consent_date_needed"
+    hint = (
+        "Enter the date by which every copy must be deleted, or when the case's "
+        "involvement ends."
+    )

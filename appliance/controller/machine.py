@@ -31,6 +31,7 @@ from ..sources.types import AudioBlock, Camera, Clock, EncodedFrame, Microphone
 from ..tags import MARK_TAGS
 from ..vault import state as session_state
 from ..vault.session_files import numbered_name
+from .consent import Consent, consent_document, default_dates, trusted_today
 from .errors import (
     AlreadyRecording,
     Busy,
@@ -452,6 +453,29 @@ class Controller:
             self.vault.delete_session(session_id, reason=reason)
             self._publish("session", id=session_id, state=session_state.DELETED)
 
+    def record_consent(self, session_id: str, consent: Consent) -> dict[str, Any]:
+        """Store the family's consent with a session, or replace it until the session is
+        exported; returns the record as stored (its delete-by date worked out)."""
+        with self._lock:
+            now = self._wall_clock()
+            document = consent_document(
+                consent, today=trusted_today(now, self._time_source), wall_clock=now,
+                time_source=self._time_source,
+            )  # fmt: skip
+            recording = self._recording
+            if recording is not None and recording.session.id == session_id:
+                recording.session.write_consent(document)
+                state = session_state.RECORDING
+            elif self._state in (EXPORTING, STOPPING):
+                raise Busy(
+                    f"The appliance is {self._state}; record the consent when it has finished."
+                )
+            else:
+                self.vault.write_consent(session_id, document)
+                state = self.vault.session(session_id).state
+            self._publish("session", id=session_id, state=state, consent_recorded=True)
+            return document
+
     def set_wall_clock_from_phone(self, epoch_seconds: float) -> None:
         """Record that the phone's time is now the wall clock's source (audited)."""
         if not isinstance(epoch_seconds, int | float) or not math.isfinite(epoch_seconds):
@@ -556,6 +580,8 @@ class Controller:
                 "storage_bytes": space.bytes,
                 "error": self._last_error,
                 "time_source": self._time_source,
+                "consent_default": default_dates(trusted_today(self._wall_clock(),
+                                                               self._time_source)),
             }
 
     def shutdown(self) -> None:

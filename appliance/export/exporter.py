@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..vault.session_files import CONSENT_NOT_RECORDED, CONSENT_RECORDED
 from ..vault.state import COMPLETE, EXPORTED, INTERRUPTED
 from ..viewer import VIEWER_NAME, ViewerMissing, viewer_bytes, viewer_sha256
 from .copier import SessionCopier, SourceUnreadable
@@ -370,6 +371,7 @@ class Exporter:
             mark_count=info.mark_count,
             audit_entries=head.entries,
             audit_head=head.sha256,
+            consent=CONSENT_RECORDED if info.consent_recorded else CONSENT_NOT_RECORDED,
         )
 
     def _forget(self, info: SessionInfo, stick: Stick) -> None:

@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
+from ..vault.session_files import CONSENT_NOT_RECORDED, CONSENT_RECORDED
 from .errors import ExportError
 
 EXPORT_DIR_NAME = "VIG-EXPORT"
@@ -58,6 +59,9 @@ class Manifest:
     #: or rewritten since shows on the laptop.
     audit_entries: int | None = None
     audit_head: str | None = None
+    #: Whether the family's consent record went with the session ("recorded", and then
+    #: consent.json.age is among `files`) or "not recorded"; None in manifests from before.
+    consent: str | None = None
     format: str = field(default=MANIFEST_FORMAT)
 
     def to_json(self) -> bytes:
@@ -98,6 +102,7 @@ class Manifest:
                 mark_count=data.get("mark_count"),
                 audit_entries=_optional_int(data.get("audit_entries")),
                 audit_head=_optional_sha256(data.get("audit_head")),
+                consent=_optional_consent(data.get("consent")),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ManifestInvalid(f"{where} cannot be read: {exc}.") from exc
@@ -109,6 +114,14 @@ def _optional_int(value: object) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError("the audit entry count is not a count")
     return value
+
+
+def _optional_consent(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value in (CONSENT_RECORDED, CONSENT_NOT_RECORDED):
+        return value
+    raise ValueError("the consent entry is neither recorded nor not recorded")
 
 
 def _optional_sha256(value: object) -> str | None:

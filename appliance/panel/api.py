@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, session
 
+from ..controller.consent import TRUSTED_TIME_SOURCES
 from . import inputs
 from .auth import client_address, is_logged_in
 from .parts import parts
@@ -20,7 +21,7 @@ from .streams import BOUNDARY, mjpeg_frames, status_events
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-SESSION_FIELDS = ("id", "state", "started_at", "duration_s", "mark_count")
+SESSION_FIELDS = ("id", "state", "started_at", "duration_s", "mark_count", "consent_recorded")
 
 
 def error_response(status: int, code: str, message: str) -> Response:
@@ -56,6 +57,7 @@ def _sessions() -> list[dict[str, Any]]:
 def snapshot() -> dict[str, Any]:
     status = dict(parts().controller.status())
     status["sessions"] = _sessions()
+    status["consent_missing"] = [s["id"] for s in status["sessions"] if not s["consent_recorded"]]
     status["clock"] = _clock_info(status)
     status["simulate"] = parts().virtual_button is not None
     return status
@@ -120,8 +122,17 @@ def delete_session(session_id: str):
     return done()
 
 
+@bp.post("/sessions/<session_id>/consent")
+def record_consent(session_id: str):
+    """The family's consent for a session: given at Start, or later in the sessions list,
+    and replaceable until the session is exported (the controller refuses after)."""
+    body = inputs.json_body(request)
+    session_id = inputs.session_id(session_id)
+    return done(parts().controller.record_consent(session_id, inputs.consent(body)))
+
+
 #: Where a wall-clock time comes from that the device believes (beside synchronisation).
-BELIEVED_TIME_SOURCES = frozenset({"phone", "rtc"})
+BELIEVED_TIME_SOURCES = TRUSTED_TIME_SOURCES
 
 
 @bp.post("/time")

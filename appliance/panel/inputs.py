@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Request
 
+from ..controller.consent import Consent, validate_consent
 from ..controller.errors import InvalidInput
 from ..controller.inputs import validate_case_code, validate_note, validate_tag
 from .errors import BadRequest
@@ -64,6 +65,11 @@ def note(value: Any) -> str | None:
 
 def case_code(value: Any) -> str | None:
     return _checked(validate_case_code, value)
+
+
+def consent(body: dict[str, Any]) -> Consent:
+    """The family's consent record (`consent.validate_consent`: its fields and no others)."""
+    return _checked(validate_consent, body)
 
 
 def mark_moment(tapped_at: Any, received_at: float | None, now: float) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
+from ..controller.consent import ANSWERS as CONSENT_ANSWERS
 from ..tags import MARK_TAGS, MAX_NOTE_LENGTH
 from ..viewer import ViewerMissing, viewer_sha256
 from .auth import csrf_token, is_logged_in
@@ -11,7 +12,7 @@ from .parts import parts
 
 bp = Blueprint("pages", __name__)
 
-PANEL_PARTS: tuple[str, ...] = ("sound",)
+PANEL_PARTS: tuple[str, ...] = ("sound", "consent")
 """The page's scripts beside panel.js, each one part of the panel (static/NAME.js), loaded
 after it and talking to it through window.vigPanel."""
 
@@ -41,4 +42,5 @@ def index():
         simulate=parts().virtual_button is not None,
         viewer_sha256=_viewer_hash(),
         panel_parts=PANEL_PARTS,
+        consent_answers=CONSENT_ANSWERS,
     )

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import ApplianceError
+from ..vault.session_files import CONSENT_NOT_RECORDED
 from .devices import AcceptedDevices, default_devices_path
 from .errors import KeyUnusable, NothingToUnpack, UsageError, WrongKey
 from .identity import load_identities
 from .progress import Progress
 from .provenance import check_provenance
 from .report import clock_text, write_overview
-from .session import SessionUnpacker
+from .session import DELETE_BY, SessionUnpacker, consent_line
 from .source import SessionSource, check_files, find_sessions
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
@@ -95,6 +96,7 @@ def run(
             wrong_key.append(exc)
             progress.say(f"vig-unpack: FAILED: {exc}")
             continue
+        progress.say(f"vig-unpack: {session.id}: {consent_line(outcome.consent)}")
         for line in outcome.warnings:
             progress.say(f"vig-unpack: note: {line}")
         for line in outcome.failures:
@@ -117,6 +119,11 @@ def _summary(session: SessionSource, outcome) -> str:
     parts = [clock_text(outcome.duration_s), f"{len(outcome.clips)} clip(s)"]
     if session.interrupted:
         parts.append("interrupted")
+    delete_by = dict(outcome.consent).get(DELETE_BY)
+    if delete_by is not None:
+        parts.append(f"delete every copy by {delete_by}")
+    elif outcome.consent:
+        parts.append(f"consent {CONSENT_NOT_RECORDED}")
     if session.untrusted:
         parts.append("UNTRUSTED")
     if outcome.failures:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import datetime
 import re
 import shutil
 import time
@@ -19,7 +20,13 @@ from typing import Any
 
 from ..tags import MARK_TAGS
 from ..vault.age import AgeError, Identity, NoIdentityMatched, TruncatedStream
-from ..vault.session_files import CONSENT_FILE, METADATA_FILE, number_of, numbered_name
+from ..vault.session_files import (
+    CONSENT_FILE,
+    CONSENT_NOT_RECORDED,
+    METADATA_FILE,
+    number_of,
+    numbered_name,
+)
 from .decrypt import Decrypted, decrypt_json, decrypt_media
 from .errors import MediaUnreadable, WrongKey
 from .media import grab_frames, join_parts
@@ -39,6 +46,10 @@ THUMB_WIDTH = 480
 WORK_DIR = ".vig-unpack-work"
 SHEET_NAME = "contact-sheet.jpg"
 _SESSION_ID = re.compile(r"^(\d{8})-(\d{6})")
+DELETE_BY = "Delete every copy by"
+NO_RECORD_ADVICE = (
+    "make no copy for the family, and check the service's consent form before showing the clips"
+)
 
 
 @dataclass
@@ -51,6 +62,8 @@ class SessionOutcome:
     clips: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The consent record in words (one fact when none was recorded).
+    consent: list[tuple[str, str]] = field(default_factory=list)
 
 
 def session_start(source: SessionSource, metadata: dict[str, Any]) -> float | None:
@@ -74,22 +87,38 @@ def principle_label(mark: dict[str, Any]) -> str:
     return MARK_TAGS.get(tag, tag)
 
 
-def consent_facts(consent: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """The family's consent record in words; a session without one says so plainly."""
+def consent_facts(
+    consent: dict[str, Any] | None, today: datetime.date | None = None
+) -> list[tuple[str, str]]:
+    """The family's consent record in words; a session without one says so plainly.
+
+    `today` (the laptop's date) flags a delete-by date that has passed.
+    """
     if consent is None:
-        return [("Consent", "not recorded: make no copy for the family, and check the "
-                            "service's consent form before showing the clips")]
+        return [("Consent", f"{CONSENT_NOT_RECORDED}: {NO_RECORD_ADVICE}")]
 
     def agreed(key: str) -> str:
         value = consent.get(key)
         return "yes" if value is True else "no" if value is False else "not stated"
 
+    delete_by = str(consent.get("delete_by") or "not stated")
+    with contextlib.suppress(ValueError):
+        if today is not None and datetime.date.fromisoformat(delete_by) < today:
+            delete_by += " (passed: delete every copy now)"
     return [
         ("Consent: filming", agreed("filming")),
         ("Consent: clips in supervision or training", agreed("training")),
         ("Consent: stills or clips for the family", agreed("family_copy")),
-        ("Delete every copy by", str(consent.get("delete_by") or "not stated")),
+        (DELETE_BY, delete_by),
     ]
+
+
+def consent_line(facts: list[tuple[str, str]]) -> str:
+    """The consent facts as one line of the text output."""
+    if len(facts) == 1:  # the one fact of a session without a record
+        return f"consent {facts[0][1]}"
+    return "; ".join(f"{name.removeprefix('Consent: ').lower()}: {value}"
+                     for name, value in facts)
 
 
 def _slug(text: str) -> str:
@@ -135,7 +164,10 @@ class SessionUnpacker:
             rows = self._pictures(rows, folder, outcome)
             write_marks_csv(folder / "marks.csv", rows)
             facts = self._facts(source, metadata, outcome, start)
-            facts += consent_facts(self._consent(source, outcome))
+            outcome.consent = consent_facts(
+                self._consent(source, outcome), datetime.date.today()
+            )
+            facts += outcome.consent
             write_session_index(
                 folder / "index.html", title=outcome.title, facts=facts,
                 session_video=outcome.video.name if outcome.video else None,
@@ -186,8 +218,8 @@ class SessionUnpacker:
 
     def _consent(self, source: SessionSource, outcome: SessionOutcome) -> dict[str, Any] | None:
         path = source.directory / CONSENT_FILE
-        if not path.exists():
-            return None
+        if not source.names("consent"):
+            return None  # none was exported, or one added to the stick since: not used
         try:
             return decrypt_json(path, self._identities)
         except (AgeError, ValueError, OSError) as exc:

@@ -76,6 +76,13 @@ class SessionClosed(VaultError, RuntimeError):
     code = "session_closed"
 
 
+class ConsentClosed(VaultError, RuntimeError):
+    """A session's consent record cannot change once the session has been exported."""
+
+    code = "consent_closed"
+    hint = "Note the change on the service's consent form, and in the review plan on the laptop."
+
+
 class KeyFileExists(VaultError, FileExistsError):
     """Refusing to overwrite an existing key file."""
 

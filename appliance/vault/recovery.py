@@ -18,7 +18,7 @@ from .atomic_file import is_temp_file
 from .audit import AuditLog
 from .errors import CorruptStateFile
 from .filesystem import FileSystem
-from .session_files import file_digest, kind_of
+from .session_files import SMALL_KINDS, file_digest, kind_of
 from .state import (
     DELETED,
     INTERRUPTED,
@@ -134,12 +134,14 @@ def _reconcile_files(fs: FileSystem, directory: Path, state: SessionState, audit
         if record is not None and record.sha256 is not None and record.size == path.stat().st_size:
             continue
         size, sha256 = file_digest(path)
+        # Marks, metadata and the consent record appear only by a rename once complete: one
+        # listed without a hash was being replaced (the old or the new version is there, whole).
+        whole = kind in SMALL_KINDS
         if record is None:
-            # Marks and metadata appear only by a rename after they were complete.
-            state.put_file(FileRecord(name, kind, size, sha256, kind in ("mark", "metadata")))
+            state.put_file(FileRecord(name, kind, size, sha256, whole))
             audit.append("file_found", session=state.id, file=name, bytes=size)
         else:
-            state.put_file(FileRecord(name, record.kind, size, sha256, False))
+            state.put_file(FileRecord(name, record.kind, size, sha256, whole))
         changed = True
     if changed:
         fs.fsync_dir(directory)

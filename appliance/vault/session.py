@@ -22,7 +22,13 @@ from .atomic_file import replace_atomically_with
 from .audit import AuditLog
 from .errors import SessionClosed, storage_errors
 from .filesystem import FileSystem, WritableFile
-from .session_files import METADATA_FILE, file_digest, numbered_name, padded_json
+from .session_files import (
+    CONSENT_FILE,
+    METADATA_FILE,
+    file_digest,
+    numbered_name,
+    padded_json,
+)
 from .state import COMPLETE, INTERRUPTED, FileRecord, SessionState, write_state
 
 if TYPE_CHECKING:
@@ -136,6 +142,59 @@ class PartWriter:
         self._fs.fsync(self._file)
 
 
+def write_small_file(
+    fs: FileSystem,
+    directory: Path,
+    state: SessionState,
+    kind: str,
+    name: str,
+    document: dict,
+    recipients: list[Recipient],
+) -> bool:
+    """Seal `document` as the small file `name` of a session, durably, and list it in
+    `state` (state.json). True if it replaced an earlier version.
+
+    A file being replaced is first listed without a hash, so state.json never vouches for
+    content that is no longer there: a power cut between the rename and the bookkeeping
+    would otherwise leave a hash that no export could ever verify. Recovery hashes what
+    it finds instead, which is the old version or the new one, whole.
+    """
+    data = padded_json(document, kind)
+    replaced = state.file(name) is not None
+    if replaced:
+        state.put_file(FileRecord(name, kind))
+        write_state(fs, directory, state)
+    sink: HashingSink | None = None
+
+    def seal(file: WritableFile) -> None:
+        nonlocal sink
+        sink = HashingSink(file)
+        writer = AgeWriter(sink, recipients, on_sync=lambda: fs.fsync(file))
+        writer.write(data)
+        writer.close()
+
+    replace_atomically_with(fs, directory / name, seal)
+    assert sink is not None
+    state.put_file(FileRecord(name, kind, sink.size, sink.hexdigest(), True))
+    write_state(fs, directory, state)
+    return replaced
+
+
+def write_consent_file(
+    fs: FileSystem,
+    directory: Path,
+    state: SessionState,
+    document: dict,
+    recipients: list[Recipient],
+    audit: AuditLog,
+) -> bool:
+    """The consent record as its own file (consent.json.age), audited without its content."""
+    replaced = write_small_file(fs, directory, state, "consent", CONSENT_FILE, document,
+                                recipients)
+    audit.append("consent_recorded", session=state.id, replaced=replaced)
+    return replaced
+
+
 class SessionWriter:
     def __init__(
         self,
@@ -224,21 +283,17 @@ class SessionWriter:
             self._metadata = {**self._metadata, **changes}
             self._write_small("metadata", METADATA_FILE, self._metadata)
 
+    def write_consent(self, document: dict) -> bool:
+        """Write (or replace) the family's consent record; True if it replaced one."""
+        with self._lock:
+            self._check_open()
+            return write_consent_file(
+                self.fs, self.directory, self.state, document, self.recipients, self._audit
+            )
+
     def _write_small(self, kind: str, name: str, document: dict) -> None:
-        data = padded_json(document, kind)
-        sink: HashingSink | None = None
-
-        def seal(file: WritableFile) -> None:
-            nonlocal sink
-            sink = HashingSink(file)
-            writer = AgeWriter(sink, self.recipients, on_sync=lambda: self.fs.fsync(file))
-            writer.write(data)
-            writer.close()
-
-        replace_atomically_with(self.fs, self.directory / name, seal)
-        assert sink is not None
-        self.state.put_file(FileRecord(name, kind, sink.size, sink.hexdigest(), True))
-        write_state(self.fs, self.directory, self.state)
+        write_small_file(self.fs, self.directory, self.state, kind, name, document,
+                         self.recipients)
 
     # --- the session as a whole --------------------------------------------------------
 

@@ -12,13 +12,19 @@ import re
 from pathlib import Path
 
 METADATA_FILE = "session.json.age"
-#: The family's consent record, written from the panel (DESIGN.md, "Consent").
+#: The family's consent record, written from the panel (DESIGN.md, "Consent and retention").
 CONSENT_FILE = "consent.json.age"
+#: What a manifest and the sessions list say of a session's consent record.
+CONSENT_RECORDED = "recorded"
+CONSENT_NOT_RECORDED = "not recorded"
 DIGEST_BLOCK = 1 << 20
 #: Plaintext sizes small files are padded to, so a file's size tells nothing of what it says
 #: (which principle a mark carries, how long its note is, how long the case code is). A mark
-#: with the longest tag and a 200-character note of escaped control characters fits in one.
-PADDED_SIZES = {"mark": 2048, "metadata": 4096}
+#: with the longest tag and a 200-character note of escaped control characters fits in one;
+#: a consent record is yes/no answers and dates, a few hundred bytes whatever it says.
+PADDED_SIZES = {"mark": 2048, "metadata": 4096, "consent": 1024}
+#: Files that only ever appear whole: written under a temporary name and renamed.
+SMALL_KINDS = frozenset({"metadata", "consent", "mark"})
 
 
 def padded_json(document: dict, kind: str) -> bytes:
@@ -48,6 +54,8 @@ def kind_of(name: str) -> str | None:
     """The kind of a session file named `name`, or None if the vault did not write it."""
     if name == METADATA_FILE:
         return "metadata"
+    if name == CONSENT_FILE:
+        return "consent"
     match = _NUMBERED.match(name)
     if match is None or _EXTENSIONS[match.group(1)] != match.group(3):
         return None

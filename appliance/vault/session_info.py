@@ -37,6 +37,12 @@ class SessionInfo:
     def clip_count(self) -> int:
         return sum(1 for f in self.files if f.kind == "clip")
 
+    @property
+    def consent_recorded(self) -> bool:
+        """Whether the family's consent record is stored with the session (not what it says:
+        the device cannot read it)."""
+        return any(f.kind == "consent" for f in self.files)
+
     def to_dict(self) -> dict:
         return {
             "id": self.id,
@@ -46,6 +52,7 @@ class SessionInfo:
             "size_bytes": self.size_bytes,
             "mark_count": self.mark_count,
             "clip_count": self.clip_count,
+            "consent_recorded": self.consent_recorded,
             "parts": list(self.parts),
             "reason": self.reason,
             "files": [vars(f) for f in self.files],

@@ -36,7 +36,7 @@ TRANSITIONS = {
     DELETED: {DELETED},
 }
 
-FILE_KINDS = ("metadata", "part", "mark", "clip")
+FILE_KINDS = ("metadata", "consent", "part", "mark", "clip")
 
 
 @dataclass

@@ -22,11 +22,18 @@ from .device_key import (
     public_key_bytes,
     read_device_key,
 )
-from .errors import NoFreeSessionId, NoRecipient, UnknownSession, storage_errors
+from .errors import (
+    ConsentClosed,
+    NoFreeSessionId,
+    NoRecipient,
+    SessionClosed,
+    UnknownSession,
+    storage_errors,
+)
 from .filesystem import FileSystem, OsFileSystem, make_dirs_durably
 from .recipients import RECIPIENTS_FILE, EnrolledRecipient, RecipientsFile
 from .recovery import DELETION_STARTED, recover_session, remove_session_directory
-from .session import SessionWriter
+from .session import SessionWriter, write_consent_file
 from .session_id import is_session_id, new_session_id
 from .session_info import SessionInfo, session_info
 from .space import FreeSpace, SpaceMeter
@@ -38,6 +45,8 @@ if TYPE_CHECKING:
 SESSIONS_DIR = "sessions"
 AUDIT_FILE = "audit.log"
 ID_ATTEMPTS = 16
+#: Audited when a session has been verified on a stick, just before it is deleted here.
+EXPORTED_EVENT = "session_exported"
 
 
 class Vault:
@@ -196,12 +205,42 @@ class Vault:
             files = remove_session_directory(self.fs, directory)
         self.audit.append("session_deleted", session=session_id, reason=reason, files=files)
 
+    def write_consent(self, session_id: str, document: dict) -> bool:
+        """Write (or replace) a finished session's consent record; True if it replaced one.
+
+        The device cannot read what it recorded, so the record is encrypted to the
+        recipients enrolled now. It may change until the session is exported: what went to
+        a stick is the record the laptop shows, and the device keeps no copy to change.
+        """
+        try:
+            state = self._read(session_id)
+        except UnknownSession:
+            if self.audit.mentions(EXPORTED_EVENT, session_id):
+                raise ConsentClosed(
+                    f"Session {session_id} was exported to a USB stick and deleted here, so "
+                    "its consent record can no longer be changed on this device."
+                ) from None
+            raise
+        if state.state == EXPORTED:
+            raise ConsentClosed(
+                f"Session {session_id} has been exported to a USB stick, so its consent "
+                "record can no longer be changed on this device."
+            )
+        if state.state == RECORDING:
+            raise SessionClosed(f"session {session_id} is still being written by its recorder")
+        recipients = self.recipients()
+        if not recipients:
+            raise NoRecipient("no recipient is enrolled, so nobody could open the consent record")
+        return write_consent_file(
+            self.fs, self._directory(session_id), state, document, recipients, self.audit
+        )
+
     def mark_exported(self, session_id: str, destination: str) -> None:
         state = self._read(session_id)
         state.move_to(EXPORTED)
         state.exports.append({"destination": destination, "at": self._wall_clock()})
         write_state(self.fs, self._directory(session_id), state)
-        self.audit.append("session_exported", session=session_id, destination=destination)
+        self.audit.append(EXPORTED_EVENT, session=session_id, destination=destination)
 
     def _directory(self, session_id: str) -> Path:
         directory = self.sessions_dir / session_id

@@ -18,13 +18,21 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from appliance.controller import AlreadyRecording, InvalidInput, NotRecording, SessionInUse
+from appliance.controller import (
+    AlreadyRecording,
+    Busy,
+    InvalidInput,
+    NotRecording,
+    SessionInUse,
+)
+from appliance.controller.consent import Consent, consent_document, default_dates, trusted_today
 from appliance.controller.inputs import validate_case_code, validate_mark
 from appliance.errors import ApplianceError
 from appliance.events import Event, EventBus
 from appliance.sources.types import Clock
 from appliance.tags import MARK_TAGS
 from appliance.vault import UnknownSession
+from appliance.vault.errors import ConsentClosed
 
 if TYPE_CHECKING:
     from appliance.export.stick import Stick
@@ -64,6 +72,10 @@ class FakeController:
         self.events = EventBus()
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.stored: dict[str, dict[str, Any]] = {}  # what the vault would hold
+        #: The consent record of each session, as the vault would have encrypted it.
+        self.consents: dict[str, dict[str, Any]] = {}
+        #: Sessions exported (and so gone): their consent can no longer change.
+        self.exported: set[str] = set()
         self.phone_times: list[float] = []
         self.warm_ups = 0
         self.time_source = "system"
@@ -111,7 +123,7 @@ class FakeController:
             self.stored[session_id] = {
                 "id": session_id, "state": "recording", "started_at": self.wall_clock(),
                 "duration_s": 0.0, "size_bytes": 0, "mark_count": 0, "clip_count": 0,
-                "parts": [], "reason": None, "files": [],
+                "parts": [], "reason": None, "files": [], "consent_recorded": False,
             }  # fmt: skip
         self._publish("state", state="recording")
         self._publish("session", id=session_id, state="recording")
@@ -185,6 +197,34 @@ class FakeController:
             del self.stored[session_id]
         self._publish("session", id=session_id, state="deleted")
 
+    def record_consent(self, session_id: str, consent: Consent) -> dict[str, Any]:
+        with self._lock:
+            self.calls.append(("record_consent", {"id": session_id, "consent": consent}))
+            self._refuse_if_told()
+            now = self.wall_clock()
+            document = consent_document(
+                consent, today=trusted_today(now, self.time_source), wall_clock=now,
+                time_source=self.time_source,
+            )  # fmt: skip
+            if session_id in self.exported:
+                raise ConsentClosed(f"Session {session_id} was exported to a USB stick.")
+            if session_id not in self.stored:
+                raise UnknownSession(f"there is no session {session_id!r}")
+            if self.state not in ("idle", "error", "recording"):
+                raise Busy(f"The appliance is {self.state}.")
+            self.consents[session_id] = document
+            info = self.stored[session_id]
+            info["consent_recorded"] = True
+        self._publish("session", id=session_id, state=info["state"], consent_recorded=True)
+        return document
+
+    def export_session(self, session_id: str) -> None:
+        """What an export does to a session, for tests: it leaves the device for good."""
+        with self._lock:
+            del self.stored[session_id]
+            self.exported.add(session_id)
+        self._publish("session", id=session_id, state="deleted")
+
     def set_wall_clock_from_phone(self, epoch_seconds: float) -> None:
         if not isinstance(epoch_seconds, int | float) or not math.isfinite(epoch_seconds):
             raise InvalidInput("The phone's time must be a number of seconds.")
@@ -210,6 +250,9 @@ class FakeController:
                 "storage_bytes": 40 * 1024**3,
                 "error": None,
                 "time_source": self.time_source,
+                "consent_default": default_dates(
+                    trusted_today(self.wall_clock(), self.time_source)
+                ),
             }
 
     def sessions(self) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import pytest
 from appliance.assembly import build_parts
 from appliance.config import Config, RecordingConfig, StorageConfig
 from appliance.controller import Controller, ControllerApi
+from appliance.controller.consent import Consent
 from appliance.sources import VirtualClock
 from appliance.vault.age import X25519Identity
 
@@ -82,6 +84,10 @@ def _outcome(command: Callable[[], Any]) -> tuple[str, Any]:
     return ("returned", type(result))
 
 
+NO_DATE = Consent(filming=True, training=False, family_copy=True)
+DATED = Consent(filming=True, training=True, family_copy=False, delete_by=date(2099, 1, 31))
+
+
 def _script(controller: ControllerApi) -> list[tuple[str, tuple[str, Any]]]:
     """One visit's worth of commands, right and wrong, in the order a front end might send."""
     unknown = "20200101-000000-zzzz"
@@ -98,11 +104,18 @@ def _script(controller: ControllerApi) -> list[tuple[str, tuple[str, Any]]]:
         ("recording", lambda: controller.status()["state"] == "recording"),
         ("delete the recording", lambda: controller.delete_session(controller.status()["session"])),
         ("phone time not a number", lambda: controller.set_wall_clock_from_phone(float("nan"))),
+        ("consent without a date, clock not set",
+         lambda: controller.record_consent(controller.status()["session"], NO_DATE)),
+        ("consent for an unknown session", lambda: controller.record_consent(unknown, DATED)),
+        ("consent at the start", lambda: controller.record_consent(
+            controller.status()["session"], DATED)),
         ("stop", lambda: controller.stop(reason="stopped")),
         ("wait for idle", lambda: controller.wait_idle(5.0)),
         ("status when idle", controller.status),
         ("idle", lambda: controller.status()["state"] == "idle"),
         ("sessions", controller.sessions),
+        ("consent replaced after the stop",
+         lambda: controller.record_consent(controller.sessions()[0]["id"], DATED)),
         ("stop again", controller.stop),
     ]
     return [(what, _outcome(step)) for what, step in steps]

@@ -31,7 +31,9 @@ def test_start_mark_stop(user, controller):
     ]
     sessions = user.get("/api/sessions").get_json()["sessions"]
     assert [(s["state"], s["mark_count"]) for s in sessions] == [("complete", 2)]
-    assert set(sessions[0]) == {"id", "state", "started_at", "duration_s", "mark_count"}
+    assert set(sessions[0]) == {
+        "id", "state", "started_at", "duration_s", "mark_count", "consent_recorded"
+    }
 
 
 def test_dismissing_the_error_asks_the_controller_to_clear_it(user, controller):

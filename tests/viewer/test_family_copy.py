@@ -38,9 +38,9 @@ window.showDirectoryPicker = async () => ({
 
 
 def with_consent(export, tmp_path, family_copy: bool):
-    """The export as the device would make it with a consent record: the record is listed in
-    the manifest, which the device's own key signs again (the panel that records consent is
-    another issue's)."""
+    """The export as the device makes it with a consent record (tests/panel/test_consent_export
+    records one through the panel): the record is listed in the manifest, which says so and
+    which the device's own key signs again."""
     copy = export.copy_to(tmp_path / "stick")
     identity = parse_identity_file(export.keys["x25519"].read_text())[0]
     record = {"filming": True, "training": False, "family_copy": family_copy,
@@ -50,6 +50,7 @@ def with_consent(export, tmp_path, family_copy: bool):
     manifest = json.loads((copy.session / "MANIFEST.json").read_text())
     manifest["files"].append({"name": "consent.json.age", "size": len(sealed), "complete": True,
                               "sha256": hashlib.sha256(sealed).hexdigest()})
+    manifest["consent"] = "recorded"
     content = json.dumps(manifest, indent=2).encode()
     (copy.session / "MANIFEST.json").write_bytes(content)
     key = read_device_key(export.root.parent.parent / "data" / DEVICE_KEY_FILE)

@@ -164,6 +164,7 @@
       del.addEventListener("click", () => askToDelete(li, s.id, del));
       li.appendChild(del);
     }
+    relay("session-item", { item: li, session: s });
     return li;
   }
 
