@@ -24,6 +24,9 @@ class MemorySession:
         self.clips[number] = MemoryPartWriter()
         return self.clips[number]
 
+    def remove_clip(self, number: int) -> None:
+        self.clips.pop(number, None)
+
     def should_rotate(self, part_seconds: float, part_bytes: int) -> bool:
         self.rotation_questions.append((part_seconds, part_bytes))
         return part_seconds >= self.part_seconds
