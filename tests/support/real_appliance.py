@@ -13,7 +13,7 @@ from pathlib import Path
 
 from appliance.assembly import Parts, build_parts
 from appliance.config import Config, GpioConfig, RecordingConfig, StorageConfig
-from tests.support.vaults import make_enrolled_vault
+from tests.support.vaults import PractitionerKey, make_enrolled_vault
 
 MIB = 1024**2
 POLL_SECONDS = 0.5
@@ -24,6 +24,8 @@ class RealAppliance:
     parts: Parts
     stop_event: threading.Event
     poller: threading.Thread
+    #: The practitioner's private key, to read back what the appliance wrote.
+    identity: PractitionerKey
 
     @property
     def controller(self):
@@ -48,7 +50,9 @@ def start_real_appliance(
         storage=StorageConfig(reserve_bytes=64 * MIB, start_headroom_minutes=1.0),
         gpio=gpio or GpioConfig(),
     )
-    vault, _ = make_enrolled_vault(data_dir, storage=config.storage, recording=config.recording)
+    vault, identity = make_enrolled_vault(
+        data_dir, storage=config.storage, recording=config.recording
+    )
     parts = build_parts(config, data_dir, simulate=True, vault=vault, usb_dir=tmp_path / "usb")
     stop_event = threading.Event()
 
@@ -59,4 +63,4 @@ def start_real_appliance(
     poller = threading.Thread(target=poll, name="test-poller", daemon=True)
     poller.start()
     parts.controller.warm_up()
-    return RealAppliance(parts, stop_event, poller)
+    return RealAppliance(parts, stop_event, poller, identity)
