@@ -19,6 +19,11 @@ DIGEST_BLOCK = 1 << 20
 #: (which principle a mark carries, how long its note is, how long the case code is). A mark
 #: with the longest tag and a 200-character note of escaped control characters fits in one.
 PADDED_SIZES = {"mark": 2048, "metadata": 4096}
+#: Small files written whole by an atomic replace, and maybe replaced again (a mark re-tagged
+#: while recording, the metadata at Stop): one on the card is always complete, and a power
+#: cut between its rename and state.json's can leave state.json with the old version's hash,
+#: so recovery hashes these again (a few KiB each) rather than trust the record.
+REPLACED_KINDS = frozenset({"mark", "metadata"})
 
 
 def padded_json(document: dict, kind: str) -> bytes:
