@@ -218,3 +218,25 @@ def test_a_note_sent_after_stop_is_refused_in_plain_words_on_the_page(appliance,
     record = read_mark(session_files(appliance, session_id, "mark")[0],
                        appliance.identity)  # fmt: skip
     assert record["note"] is None
+
+
+def test_changes_from_another_phone_show_and_a_reload_rebuilds_the_list(appliance, phone):
+    session_id = start(appliance, phone, "K-0417")
+    tap_mark(phone, 1)
+    tap_mark(phone, 2)
+    appliance.controller.note_mark(session_id, 1, "from the other phone")
+    appliance.controller.remove_mark(session_id, 2)
+    phone.wait_for_function(
+        "() => document.querySelectorAll('#marks-list li').length === 1 &&"
+        " document.getElementById('marks-list').textContent.includes('from the other phone')"
+    )
+    assert phone.inner_text("#mark-count") == "1"
+    phone.reload()
+    phone.wait_for_function(
+        "() => document.querySelectorAll('#marks-list li').length === 1 &&"
+        " document.getElementById('mark-target').textContent.includes('Mark 1 at')"
+    )
+    assert phone.input_value("#note") == "from the other phone"
+    tap_mark(phone, 3)  # numbers are never reused
+    stop(appliance, phone)
+    assert phone.problems == []

@@ -215,7 +215,8 @@
     if (isNew && mark.number >= Math.max.apply(null, Array.from(marks.list.keys()))) { choose(mark.number); }
   }
 
-  // A session begins or ends: nothing of the last one is kept for the next.
+  // A session begins or ends: nothing of the last one is kept for the next. `listed` (from
+  // a status snapshot, as after a reconnection) is the device's whole list and replaces ours.
   function begin(session, listed) {
     if (session !== marks.session) {
       clearTimeout(draftTimer);
@@ -228,10 +229,10 @@
       $("note-state").textContent = "";
     }
     marks.session = session;
-    (listed || []).forEach((m) => {
-      marks.list.set(m.number, m);
-      marks.acked = Math.max(marks.acked, m.number);
-    });
+    if (listed) {
+      marks.list = new Map(listed.map((m) => [m.number, m]));
+      listed.forEach((m) => { marks.acked = Math.max(marks.acked, m.number); });
+    }
     if (marks.chosen === null || !marks.list.has(marks.chosen)) {
       const numbers = Array.from(marks.list.keys());
       marks.chosen = numbers.length ? Math.max.apply(null, numbers) : null;
@@ -271,7 +272,7 @@
 
   panel.on("status", onStatus);
   panel.on("session", (e) => {
-    if (e.state === "recording") { begin(e.id, []); } else if (e.id === marks.session) { end(); }
+    if (e.state === "recording") { begin(e.id, null); } else if (e.id === marks.session) { end(); }
   });
   panel.on("state", (e) => { if (e.state !== "recording") { end(); } });
   panel.on("mark", (e) => { if (e.session === marks.session) { made(e); } });
