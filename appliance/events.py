@@ -12,7 +12,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-EVENT_TYPES = frozenset({"state", "tick", "sound", "mark", "session", "export", "error"})
+EVENT_TYPES = frozenset(
+    {"state", "tick", "sound", "mark", "mark_edited", "mark_removed", "session", "export",
+     "error"}
+)
 
 
 @dataclass(frozen=True, slots=True)

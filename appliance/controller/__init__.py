@@ -10,8 +10,10 @@ from .errors import (
     ControllerError,
     InvalidInput,
     InvalidTransition,
+    MarksSealed,
     NotRecording,
     SessionInUse,
+    UnknownMark,
 )
 from .machine import Controller
 from .protocol import ControllerApi
@@ -24,6 +26,8 @@ __all__ = [
     "ControllerError",
     "InvalidInput",
     "InvalidTransition",
+    "MarksSealed",
     "NotRecording",
     "SessionInUse",
+    "UnknownMark",
 ]

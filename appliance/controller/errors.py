@@ -39,6 +39,20 @@ class SessionInUse(ControllerError, RuntimeError):
     hint = "Stop the recording first, then delete it."
 
 
+class UnknownMark(ControllerError, LookupError):
+    """The session being recorded has no mark with that number (it may have been removed)."""
+
+    code = "unknown_mark"
+    hint = "Choose a mark from this session's list."
+
+
+class MarksSealed(ControllerError, RuntimeError):
+    """The mark belongs to a session that has stopped: the device cannot read it back."""
+
+    code = "marks_sealed"
+    hint = "Add later tags and notes in the viewer's review plan."
+
+
 class InvalidInput(ControllerError, ValueError):
     """The request was not valid; nothing was changed."""
 

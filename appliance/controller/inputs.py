@@ -15,6 +15,8 @@ CASE_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 #: Half of a UTF-16 surrogate pair on its own: no character, and nothing UTF-8 can store.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT_CHARACTER = "\ufffd"
+#: More marks than any session can hold (one a second for a day): a bigger number is a typo.
+MAX_MARKS = 99_999
 
 
 def validate_case_code(case_code: object) -> str | None:
@@ -48,6 +50,13 @@ def validate_note(note: object) -> str | None:
     if len(note) > MAX_NOTE_LENGTH:
         raise InvalidInput(f"The note is too long: at most {MAX_NOTE_LENGTH} characters.")
     return note or None
+
+
+def validate_mark_number(number: object) -> int:
+    """A mark's number: a whole number from 1 (never a bool)."""
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_MARKS:
+        raise InvalidInput("That is not a mark number: marks are numbered 1, 2, 3 …")
+    return number
 
 
 def validate_mark(tag: object, note: object) -> tuple[str | None, str | None]:

@@ -37,10 +37,18 @@ from .errors import (
     Busy,
     ControllerError,
     InvalidInput,
+    MarksSealed,
     NotRecording,
     SessionInUse,
 )
-from .inputs import validate_case_code, validate_mark
+from .inputs import (
+    validate_case_code,
+    validate_mark,
+    validate_mark_number,
+    validate_note,
+    validate_tag,
+)
+from .marks import SessionMarks, listed
 from .session_metadata import session_metadata
 from .states import ERROR, EXPORTING, IDLE, RECORDING, SETTLED, STOPPING, check_transition
 
@@ -65,6 +73,7 @@ class Recorder(Protocol):
     def on_audio(self, block: AudioBlock) -> None: ...
     def mark_media_time(self, t_monotonic: float) -> float: ...
     def add_mark(self, number: int, t_monotonic: float) -> float: ...
+    def drop_clip(self, number: int) -> None: ...
     def stop(self) -> list[PartSummary]: ...
 
     @property
@@ -82,7 +91,7 @@ class _Recording:
     recorder: Recorder
     started: float
     case_code: str | None
-    marks: list[dict[str, Any]]
+    marks: SessionMarks
 
 
 class Controller:
@@ -266,7 +275,9 @@ class Controller:
             )
             self._pipeline_error = None
             recorder = self._recorder_factory(session, self._on_pipeline_error)
-            self._recording = _Recording(session, recorder, started, case_code, [])
+            self._recording = _Recording(
+                session, recorder, started, case_code, SessionMarks(session)
+            )
             # Only now that frames reach the recorder: an IDR asked for earlier could be
             # captured while the session was being created, and be lost with its GOP.
             self.camera.request_keyframe()
@@ -288,7 +299,7 @@ class Controller:
             if recording is None or self._state != RECORDING:
                 raise NotRecording("Nothing is being recorded, so there is nothing to mark.")
             moment = max(recording.started, pressed - self.config.recording.mark_latency)
-            number = len(recording.marks) + 1
+            number = recording.marks.next_number()
             record = {
                 "number": number,
                 "media_time": round(recording.recorder.mark_media_time(moment), 6),
@@ -298,11 +309,48 @@ class Controller:
                 "wall_time": self._wall_clock() - (self.clock.now() - moment),
                 "clip": numbered_name("clip", number),
             }
-            recording.session.write_mark(number, record)
+            recording.marks.add(record)
             recording.recorder.add_mark(number, moment)
-            recording.marks.append(record)
-            self._publish("mark", number=number, media_time=record["media_time"], tag=tag)
+            self._publish("mark", session=recording.session.id, **listed(record))
             return record
+
+    def retag_mark(self, session_id: str, number: int, tag: str | None) -> dict[str, Any]:
+        """Give mark `number` of the session being recorded a principle (or none)."""
+        number, tag = validate_mark_number(number), validate_tag(tag)
+        with self._lock:
+            recording = self._editable(session_id)
+            record = recording.marks.retag(number, tag)
+            self._publish("mark_edited", session=session_id, **listed(record))
+            return listed(record)
+
+    def note_mark(self, session_id: str, number: int, note: str | None) -> dict[str, Any]:
+        """Give mark `number` of the session being recorded a note (None clears it)."""
+        number, note = validate_mark_number(number), validate_note(note)
+        with self._lock:
+            recording = self._editable(session_id)
+            record = recording.marks.renote(number, note)
+            self._publish("mark_edited", session=session_id, **listed(record))
+            return listed(record)
+
+    def remove_mark(self, session_id: str, number: int) -> None:
+        """Delete mark `number` and its clip for good (audited by number, not content)."""
+        number = validate_mark_number(number)
+        with self._lock:
+            recording = self._editable(session_id)
+            recording.marks.remove(number)
+            recording.recorder.drop_clip(number)
+            self._publish("mark_removed", session=session_id, number=number)
+
+    def _editable(self, session_id: str) -> _Recording:
+        """The recording whose marks may change: only the one being recorded, by its id, so
+        a tag meant for one family's session can never reach the next one's."""
+        recording = self._recording
+        if recording is None or self._state != RECORDING or recording.session.id != session_id:
+            raise MarksSealed(
+                "That session has stopped, so its marks can no longer be changed here: "
+                "the device cannot read them back."
+            )
+        return recording
 
     def stop(self, reason: str = "stopped") -> str:
         """End the session: it is finished on the worker thread, then the state is idle."""
@@ -570,10 +618,7 @@ class Controller:
                 "session": recording.session.id if recording else None,
                 "case_code": recording.case_code if recording else None,
                 "elapsed": round(now - recording.started, 3) if recording else 0.0,
-                "marks": [
-                    {k: m[k] for k in ("number", "media_time", "tag", "note")}
-                    for m in (recording.marks if recording else [])
-                ],
+                "marks": recording.marks.listed() if recording else [],
                 "audio_dbfs": sound.level_dbfs,
                 "sound_warning": sound.warning_dict(),
                 "storage_minutes": round(space.minutes, 1),

@@ -100,6 +100,30 @@ def mark():
     return done(controller.mark(tag=tag, note=note, at=at))
 
 
+@bp.post("/sessions/<session_id>/marks/<number>/tag")
+def retag_mark(session_id: str, number: str):
+    """A principle for a mark already made: the page names the session and the mark, so
+    a tag meant for one family's session is refused once another is being recorded."""
+    session_id, mark_number = inputs.session_id(session_id), inputs.mark_number(number)
+    tag = inputs.tag(inputs.given(inputs.json_body(request), "tag", "which principle"))
+    return done(parts().controller.retag_mark(session_id, mark_number, tag))
+
+
+@bp.post("/sessions/<session_id>/marks/<number>/note")
+def note_mark(session_id: str, number: str):
+    session_id, mark_number = inputs.session_id(session_id), inputs.mark_number(number)
+    note = inputs.note(inputs.given(inputs.json_body(request), "note", "the note"))
+    return done(parts().controller.note_mark(session_id, mark_number, note))
+
+
+@bp.post("/sessions/<session_id>/marks/<number>/remove")
+def remove_mark(session_id: str, number: str):
+    session_id, mark_number = inputs.session_id(session_id), inputs.mark_number(number)
+    inputs.confirmed(inputs.json_body(request))
+    parts().controller.remove_mark(session_id, mark_number)
+    return done()
+
+
 @bp.post("/stop")
 def stop():
     inputs.json_body(request)

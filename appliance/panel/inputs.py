@@ -12,7 +12,12 @@ from flask import Request
 
 from ..controller.consent import Consent, validate_consent
 from ..controller.errors import InvalidInput
-from ..controller.inputs import validate_case_code, validate_note, validate_tag
+from ..controller.inputs import (
+    validate_case_code,
+    validate_mark_number,
+    validate_note,
+    validate_tag,
+)
 from .errors import BadRequest
 
 SESSION_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -61,6 +66,24 @@ def tag(value: Any) -> str | None:
 
 def note(value: Any) -> str | None:
     return _checked(validate_note, value)
+
+
+MARK_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
+def mark_number(value: str) -> int:
+    """The mark's number from the request's path (digits only)."""
+    if not MARK_NUMBER.fullmatch(value):
+        raise BadRequest("That is not a mark number: marks are numbered 1, 2, 3 …")
+    return _checked(validate_mark_number, int(value))
+
+
+def given(body: dict[str, Any], field: str, what: str) -> Any:
+    """`body[field]`, which must be there (null counts): a change that names no value is
+    refused rather than taken as "clear it"."""
+    if field not in body:
+        raise BadRequest(f"Say {what} ({field}), or null for none.")
+    return body[field]
 
 
 def case_code(value: Any) -> str | None:

@@ -12,7 +12,7 @@ from .parts import parts
 
 bp = Blueprint("pages", __name__)
 
-PANEL_PARTS: tuple[str, ...] = ("sound", "consent")
+PANEL_PARTS: tuple[str, ...] = ("sound", "consent", "marks")
 """The page's scripts beside panel.js, each one part of the panel (static/NAME.js), loaded
 after it and talking to it through window.vigPanel."""
 

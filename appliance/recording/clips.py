@@ -103,6 +103,12 @@ class ClipCutter:
         self._close_finished(self._gops[-1][-1][0])
         return info
 
+    def drop(self, number: int) -> None:
+        """Forget clip `number` (its mark was removed): an open one gets nothing more, and
+        its file is the session's to delete."""
+        self._open = [clip for clip in self._open if clip.info.number != number]
+        self.clips = [info for info in self.clips if info.number != number]
+
     def stop(self, end_time: float) -> None:
         """The session stopped at `end_time`: every open clip ends there."""
         for clip in list(self._open):

@@ -25,6 +25,7 @@ Use (the controller):
     camera.start(recorder.on_frame); microphone.start(recorder.on_audio)
     camera.request_keyframe()              # frames before the first IDR are dropped
     media_time = recorder.add_mark(n, t)   # clip n is cut and closed by itself
+    recorder.drop_clip(n)                  # mark n was removed: clip n is deleted
     parts = recorder.stop()                # every part and clip closed and durable
 """
 
@@ -62,6 +63,7 @@ class RecordingSession(Protocol):
 
     def open_part(self) -> PartSink: ...
     def open_clip(self, number: int) -> PartSink: ...
+    def remove_clip(self, number: int) -> None: ...
     def should_rotate(self, part_seconds: float, part_bytes: int) -> bool: ...
 
 
@@ -127,6 +129,14 @@ class Recorder:
         media_time = self.mark_media_time(t_monotonic)
         self._submit(self._process_mark, number, media_time)
         return media_time
+
+    def drop_clip(self, number: int) -> None:
+        """Stop cutting clip `number` and delete its file (its mark was removed).
+
+        Done in turn with the pictures, on the writer's thread, so the clip of a mark just
+        made is opened before it is dropped and is never written to once deleted.
+        """
+        self._submit(self._process_drop_clip, number)
 
     @property
     def media_time(self) -> float:
@@ -268,6 +278,11 @@ class Recorder:
             self._early_marks.append((number, media_time))  # clipped from the first picture
             return
         self._clips.mark(number, media_time)
+
+    def _process_drop_clip(self, number: int) -> None:
+        self._early_marks = [early for early in self._early_marks if early[0] != number]
+        self._clips.drop(number)
+        self._session.remove_clip(number)
 
     def _begin_session(self, origin: float) -> None:
         self._origin = origin

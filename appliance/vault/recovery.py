@@ -18,7 +18,7 @@ from .atomic_file import is_temp_file
 from .audit import AuditLog
 from .errors import CorruptStateFile
 from .filesystem import FileSystem
-from .session_files import SMALL_KINDS, file_digest, kind_of
+from .session_files import REPLACED_KINDS, file_digest, kind_of
 from .state import (
     DELETED,
     INTERRUPTED,
@@ -129,23 +129,40 @@ def _reconcile_files(fs: FileSystem, directory: Path, state: SessionState, audit
             changed = True
     for name, (path, kind) in on_disk.items():
         record = state.file(name)
+        if kind in REPLACED_KINDS:
+            changed = _rehash_replaced(state, record, name, path, kind, audit) or changed
+            continue
         if record is not None and record.complete:
             continue  # sealed and hashed as written; the exporter verifies it against the hash
         if record is not None and record.sha256 is not None and record.size == path.stat().st_size:
             continue
         size, sha256 = file_digest(path)
-        # Marks, metadata and the consent record appear only by a rename once complete: one
-        # listed without a hash was being replaced (the old or the new version is there, whole).
-        whole = kind in SMALL_KINDS
         if record is None:
-            state.put_file(FileRecord(name, kind, size, sha256, whole))
+            state.put_file(FileRecord(name, kind, size, sha256, False))
             audit.append("file_found", session=state.id, file=name, bytes=size)
         else:
-            state.put_file(FileRecord(name, record.kind, size, sha256, whole))
+            state.put_file(FileRecord(name, record.kind, size, sha256, False))
         changed = True
     if changed:
         fs.fsync_dir(directory)
     return changed
+
+
+def _rehash_replaced(
+    state: SessionState, record: FileRecord | None, name: str, path: Path, kind: str,
+    audit: AuditLog,
+) -> bool:
+    """A mark or the metadata as it is on the card (it appears only by a rename, complete);
+    True if state.json had to change."""
+    size, sha256 = file_digest(path)
+    if record is not None and record.complete and (record.size, record.sha256) == (size, sha256):
+        return False
+    state.put_file(FileRecord(name, kind, size, sha256, True))
+    if record is None:
+        audit.append("file_found", session=state.id, file=name, bytes=size)
+    else:
+        audit.append("file_rehashed", session=state.id, file=name, bytes=size)
+    return True
 
 
 def _last_write_time(directory: Path, started_at: float) -> float:

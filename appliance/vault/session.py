@@ -138,6 +138,15 @@ class PartWriter:
         size, sha256 = file_digest(self.path)
         self._on_closed(self, FileRecord(self.name, self.kind, size, sha256, complete=False))
 
+    def discard(self) -> None:
+        """Close the file unsealed and tell no one: its owner is about to delete it (a mark
+        removed while its clip was still being cut)."""
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(OSError):
+            self._file.close()
+
     def _fsync(self) -> None:
         self._fs.fsync(self._file)
 
@@ -275,6 +284,40 @@ class SessionWriter:
         with self._lock:
             self._check_open()
             self._write_small("mark", numbered_name("mark", number), record)
+
+    def remove_mark(self, number: int) -> None:
+        """Delete mark number `number` for good (the practitioner removed it while
+        recording), audited by number only: what it said is gone with it."""
+        with self._lock:
+            self._check_open()
+            if self._remove_file(numbered_name("mark", number)):
+                self._audit.append("mark_removed", session=self.id, mark=number)
+
+    def remove_clip(self, number: int) -> None:
+        """Delete the clip of a removed mark, even one still being cut (it is closed
+        unsealed first); audited by number only."""
+        with self._lock:
+            self._check_open()
+            name = numbered_name("clip", number)
+            for part in [p for p in self._open if p.name == name]:
+                part.discard()
+                self._open.remove(part)
+            if self._remove_file(name):
+                self._audit.append("clip_removed", session=self.id, clip=number)
+
+    def _remove_file(self, name: str) -> bool:
+        """Unlink `name`, then forget it in state.json (which lags the files, as ever: a
+        cut between the two is a listed file gone missing, which recovery drops)."""
+        path = self.directory / name
+        with storage_errors(name):
+            present = path.exists()
+            if present:
+                self.fs.unlink(path)
+                self.fs.fsync_dir(self.directory)
+            listed = self.state.drop_file(name)
+            if listed:
+                write_state(self.fs, self.directory, self.state)
+        return present or listed
 
     def update_metadata(self, changes: dict) -> None:
         """Merge `changes` into the session's metadata and rewrite session.json.age."""

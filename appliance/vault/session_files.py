@@ -23,8 +23,12 @@ DIGEST_BLOCK = 1 << 20
 #: with the longest tag and a 200-character note of escaped control characters fits in one;
 #: a consent record is yes/no answers and dates, a few hundred bytes whatever it says.
 PADDED_SIZES = {"mark": 2048, "metadata": 4096, "consent": 1024}
-#: Files that only ever appear whole: written under a temporary name and renamed.
-SMALL_KINDS = frozenset({"metadata", "consent", "mark"})
+#: Small files written whole by an atomic replace, and maybe replaced again (a mark re-tagged
+#: while recording, the metadata at Stop, a consent record until export): one on the card is
+#: always complete. The writer lists a file it replaces without a hash first, and recovery
+#: hashes these again (a few KiB each) rather than trust the record, so a power cut between
+#: the rename and state.json's rewrite never leaves a hash that no export could verify.
+REPLACED_KINDS = frozenset({"mark", "metadata", "consent"})
 
 
 def padded_json(document: dict, kind: str) -> bytes:

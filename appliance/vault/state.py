@@ -68,6 +68,13 @@ class SessionState:
         self.files = [f for f in self.files if f.name != record.name] + [record]
         self.files.sort(key=lambda f: (FILE_KINDS.index(f.kind), f.name))
 
+    def drop_file(self, name: str) -> bool:
+        """Forget the record named `name` (its file has been removed); False if none."""
+        kept = [f for f in self.files if f.name != name]
+        dropped = len(kept) != len(self.files)
+        self.files = kept
+        return dropped
+
     def move_to(self, new_state: str) -> None:
         if new_state not in TRANSITIONS.get(self.state, ()):
             raise InvalidTransition(

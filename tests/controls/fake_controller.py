@@ -22,11 +22,20 @@ from appliance.controller import (
     AlreadyRecording,
     Busy,
     InvalidInput,
+    MarksSealed,
     NotRecording,
     SessionInUse,
+    UnknownMark,
 )
 from appliance.controller.consent import Consent, consent_document, default_dates, trusted_today
-from appliance.controller.inputs import validate_case_code, validate_mark
+from appliance.controller.inputs import (
+    validate_case_code,
+    validate_mark,
+    validate_mark_number,
+    validate_note,
+    validate_tag,
+)
+from appliance.controller.marks import listed
 from appliance.errors import ApplianceError
 from appliance.events import Event, EventBus
 from appliance.sources.types import Clock
@@ -63,6 +72,7 @@ class _Recording:
     started: float
     case_code: str | None
     marks: list[dict[str, Any]] = field(default_factory=list)
+    last_number: int = 0
 
 
 class FakeController:
@@ -140,7 +150,7 @@ class FakeController:
             if recording is None:
                 raise NotRecording("Nothing is being recorded, so there is nothing to mark.")
             pressed = self.clock.now() if at is None else at
-            number = len(recording.marks) + 1
+            number = recording.last_number = recording.last_number + 1
             record = {
                 "number": number,
                 "media_time": pressed - recording.started,
@@ -151,9 +161,46 @@ class FakeController:
                 "clip": f"clip-{number:04d}.mp4.age",
             }
             recording.marks.append(record)
-            self.stored[recording.id]["mark_count"] = number
-        self._publish("mark", number=number, media_time=record["media_time"], tag=tag)
+            self.stored[recording.id]["mark_count"] = len(recording.marks)
+        self._publish("mark", session=recording.id, **listed(record))
         return record
+
+    def retag_mark(self, session_id: str, number: int, tag: str | None) -> dict[str, Any]:
+        number, tag = validate_mark_number(number), validate_tag(tag)
+        with self._lock:
+            self.calls.append(("retag_mark", {"session": session_id, "number": number, "tag": tag}))
+            record = self._mark_of(session_id, number)
+            record.update(tag=tag, tag_label=MARK_TAGS.get(tag) if tag else None)
+        self._publish("mark_edited", session=session_id, **listed(record))
+        return listed(record)
+
+    def note_mark(self, session_id: str, number: int, note: str | None) -> dict[str, Any]:
+        number, note = validate_mark_number(number), validate_note(note)
+        with self._lock:
+            self.calls.append(("note_mark", {"session": session_id, "number": number}))
+            record = self._mark_of(session_id, number)
+            record["note"] = note
+        self._publish("mark_edited", session=session_id, **listed(record))
+        return listed(record)
+
+    def remove_mark(self, session_id: str, number: int) -> None:
+        number = validate_mark_number(number)
+        with self._lock:
+            self.calls.append(("remove_mark", {"session": session_id, "number": number}))
+            record = self._mark_of(session_id, number)
+            assert self._recording is not None
+            self._recording.marks.remove(record)
+            self.stored[session_id]["mark_count"] = len(self._recording.marks)
+        self._publish("mark_removed", session=session_id, number=number)
+
+    def _mark_of(self, session_id: str, number: int) -> dict[str, Any]:
+        recording = self._recording
+        if recording is None or recording.id != session_id:
+            raise MarksSealed("That session has stopped: its marks can no longer be changed here.")
+        for record in recording.marks:
+            if record["number"] == number:
+                return record
+        raise UnknownMark(f"This session has no mark {number}: it may have been removed.")
 
     def stop(self, reason: str = "stopped") -> str:
         with self._lock:
@@ -240,10 +287,7 @@ class FakeController:
                 "session": recording.id if recording else None,
                 "case_code": recording.case_code if recording else None,
                 "elapsed": self.clock.now() - recording.started if recording else 0.0,
-                "marks": [
-                    {k: m[k] for k in ("number", "media_time", "tag", "note")}
-                    for m in (recording.marks if recording else [])
-                ],
+                "marks": [listed(m) for m in (recording.marks if recording else [])],
                 "audio_dbfs": -20.0 if recording else None,
                 "sound_warning": None,
                 "storage_minutes": 312.5,

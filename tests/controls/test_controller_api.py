@@ -40,9 +40,10 @@ def as_controller_api(controller: FakeController | Controller) -> ControllerApi:
 
 
 def test_the_protocol_lists_every_command_the_front_ends_use():
-    assert {"start", "mark", "stop", "delete_session", "status", "sessions"} <= set(
-        PROTOCOL_METHODS
-    )
+    assert {
+        "start", "mark", "retag_mark", "note_mark", "remove_mark", "stop", "delete_session",
+        "status", "sessions",
+    } <= set(PROTOCOL_METHODS)  # fmt: skip
     assert isinstance(inspect.getattr_static(ControllerApi, "events"), property)
 
 
@@ -91,6 +92,10 @@ DATED = Consent(filming=True, training=True, family_copy=False, delete_by=date(2
 def _script(controller: ControllerApi) -> list[tuple[str, tuple[str, Any]]]:
     """One visit's worth of commands, right and wrong, in the order a front end might send."""
     unknown = "20200101-000000-zzzz"
+
+    def current() -> str:
+        return controller.status()["session"]
+
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("stop while idle", controller.stop),
         ("mark while idle", controller.mark),
@@ -100,7 +105,17 @@ def _script(controller: ControllerApi) -> list[tuple[str, tuple[str, Any]]]:
         ("start again", controller.start),
         ("bad tag", lambda: controller.mark(tag="being-nice")),
         ("mark", lambda: controller.mark(tag="guiding", note="turn-taking")),
+        ("retag", lambda: controller.retag_mark(current(), 1, "guiding")),
+        ("note", lambda: controller.note_mark(current(), 1, "after")),
+        ("retag unknown mark", lambda: controller.retag_mark(current(), 9, None)),
+        ("note not text", lambda: controller.note_mark(current(), 1, 7)),  # type: ignore[arg-type]
+        ("mark number not a number", lambda: controller.remove_mark(current(), True)),
+        ("retag another session", lambda: controller.retag_mark(unknown, 1, None)),
+        ("mark to remove", controller.mark),
+        ("remove", lambda: controller.remove_mark(controller.status()["session"], 2)),
+        ("remove again", lambda: controller.remove_mark(controller.status()["session"], 2)),
         ("status while recording", controller.status),
+        ("the marks listed", lambda: controller.status()["marks"]),
         ("recording", lambda: controller.status()["state"] == "recording"),
         ("delete the recording", lambda: controller.delete_session(controller.status()["session"])),
         ("phone time not a number", lambda: controller.set_wall_clock_from_phone(float("nan"))),
@@ -117,6 +132,7 @@ def _script(controller: ControllerApi) -> list[tuple[str, tuple[str, Any]]]:
         ("consent replaced after the stop",
          lambda: controller.record_consent(controller.sessions()[0]["id"], DATED)),
         ("stop again", controller.stop),
+        ("note after stop", lambda: controller.note_mark(controller.sessions()[0]["id"], 1, "x")),
     ]
     return [(what, _outcome(step)) for what, step in steps]
 

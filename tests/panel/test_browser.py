@@ -160,9 +160,14 @@ def test_a_whole_session_from_the_phone(served, browser):
     assert page.input_value("#case-code") == ""
     shot(page, "03-recording")
 
-    page.fill("#note", "lovely turn-taking")
-    page.click("button.tag[data-tag='guiding']")
+    page.click("#mark")
     page.wait_for_function("() => document.getElementById('mark-count').textContent === '1'")
+    page.click("button.tag[data-tag='guiding']")  # a principle and a note go to that mark
+    page.fill("#note", "lovely turn-taking")
+    page.click("#save-note")
+    page.wait_for_function(
+        "() => document.getElementById('note-state').textContent === 'Note saved on mark 1.'"
+    )
     page.click("#mark")
     page.wait_for_function("() => document.getElementById('mark-count').textContent === '2'")
     shot(page, "04-marked")

@@ -14,6 +14,8 @@ class MemorySession:
         self.part_seconds = part_seconds
         self.parts: list[MemoryPartWriter] = []
         self.clips: dict[int, MemoryPartWriter] = {}
+        self.removed_clips: dict[int, MemoryPartWriter] = {}
+        self.writes_after_removal = 0
         self.rotation_questions: list[tuple[float, int]] = []
 
     def open_part(self) -> MemoryPartWriter:
@@ -23,6 +25,18 @@ class MemorySession:
     def open_clip(self, number: int) -> MemoryPartWriter:
         self.clips[number] = MemoryPartWriter()
         return self.clips[number]
+
+    def remove_clip(self, number: int) -> None:
+        """As the vault does; a write to the clip after this is counted (the muxer's own
+        writes pass through PyAV, which would swallow a failure raised here)."""
+        writer = self.clips.pop(number, None)
+        if writer is not None:
+            self.removed_clips[number] = writer
+            writer.write = self._write_after_removal  # type: ignore[method-assign]
+
+    def _write_after_removal(self, data: bytes) -> int:
+        self.writes_after_removal += 1
+        return len(data)
 
     def should_rotate(self, part_seconds: float, part_bytes: int) -> bool:
         self.rotation_questions.append((part_seconds, part_bytes))

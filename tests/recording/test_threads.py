@@ -9,6 +9,7 @@ import pytest
 
 from appliance.recording.errors import RecorderStopped, RecordingFailed
 from appliance.recording.recorder import Recorder
+from tests.support.waiting import wait_until
 
 from .conftest import MemorySession
 from .media import beep_onsets, decode
@@ -111,3 +112,36 @@ def test_a_mark_before_the_first_picture_gets_its_clip_from_the_start():
         recorder.on_frame(frame)
     recorder.stop()
     assert decode(bytes(session.clips[1].data)).frame_numbers == list(range(20))
+
+
+@pytest.mark.parametrize("when", ["at-once", "mid-clip"])
+def test_a_clip_dropped_while_it_is_cut_is_removed_and_never_written_again(when):
+    """Its mark was removed: the writer thread drops the clip in turn with the pictures, so
+    the clip of a mark just made is opened first, and nothing reaches it once removed."""
+    scene = Scene(seconds=10, flash_every=5)
+    events = list(scene.events())
+    session = MemorySession()
+    recorder = Recorder(session, small_config(pre_roll=2.0, post_roll=4.0), threaded=True)
+    marked_at = scene.start + 4.0
+    marked = dropped = False
+    for event in events:
+        if not marked and event.capture_time >= marked_at:
+            # The writer has the first picture (the media clock's origin) long before this
+            # in real time; fed faster than real time, it needs a moment to catch up.
+            assert wait_until(lambda: recorder.media_time >= 3.9, timeout=10)
+            recorder.add_mark(1, marked_at)
+            recorder.add_mark(2, marked_at)
+            marked = True
+            if when == "at-once":
+                recorder.drop_clip(1)
+                dropped = True
+        if not dropped and event.capture_time >= marked_at + 1.0:
+            recorder.drop_clip(1)
+            dropped = True
+        (recorder.on_frame if hasattr(event, "keyframe") else recorder.on_audio)(event)
+    recorder.stop()
+    assert recorder.clips[0].end_time == pytest.approx(8.0)  # a clip long enough to matter
+    assert session.writes_after_removal == 0
+    assert sorted(session.clips) == [2] and session.clips[2].closed
+    assert [info.number for info in recorder.clips] == [2]
+    assert list(session.removed_clips) == [1]

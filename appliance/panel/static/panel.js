@@ -9,7 +9,8 @@
 
   // Every event from the device's status stream is passed on here, so that each part of the
   // panel (marks.js, consent.js, sound.js) can live in its own file and listen for what it
-  // needs: window.vigPanel.on("mark", fn) gets each mark event's data.
+  // needs: window.vigPanel.on("mark", fn) gets each mark event's data. "marked" is the
+  // page's own: the device's answer to this phone's Mark, before its event arrives.
   const bus = new EventTarget();
   function relay(type, data) { bus.dispatchEvent(new CustomEvent(type, { detail: data })); }
 
@@ -83,7 +84,6 @@
     $("start").disabled = state !== "idle" && state !== "error";
     $("stop").disabled = !recording;
     $("mark").disabled = !recording;
-    document.querySelectorAll(".tag").forEach((b) => { b.disabled = !recording; });
     $("case-code").disabled = recording;
     if (!recording && state !== "stopping") { $("elapsed").textContent = formatElapsed(0); }
   }
@@ -222,11 +222,15 @@
       $("elapsed").textContent = formatElapsed(e.elapsed);
       showStorage(e.storage_minutes);
     });
-    on("mark", (e) => showMarks(Math.max(view.marks + 1, e.number || 0)));
+    // Numbers are never reused, so after a removal the count is not the last number.
+    on("mark", () => showMarks(view.marks + 1));
     on("session", (e) => {
       if (e.state === "recording") { view.session = e.id; } else if (view.session === e.id) { view.session = null; }
       refreshSessions();
     });
+    // The list of marks itself is marks.js's.
+    on("mark_edited", () => {});
+    on("mark_removed", () => showMarks(Math.max(0, view.marks - 1)));
     on("export", showExport);
     on("sound", () => {}); // the meter and its warning: sound.js
     on("error", showError);
@@ -257,13 +261,13 @@
     if (document.visibilityState === "visible") { show(); }
   }
 
-  function mark(tag, tappedMs) {
-    const note = $("note").value.trim();
-    const body = { tag: tag || null, note: note || null };
+  // A Mark carries no tag or note: those are given after it, to that mark (marks.js), so a
+  // note typed after mark 1 can never ride on mark 2 or on the next family's session.
+  function mark(tappedMs) {
+    const body = {};
     const tappedAt = deviceClock.at(tappedMs);
     if (tappedAt !== null) { body.tapped_at = tappedAt; }
-    command("/api/mark", body, tag ? "Marked: " + tag.replace(/-/g, " ") + "." : "Marked.")
-      .then((done) => { if (done) { $("note").value = ""; } });
+    command("/api/mark", body, "").then((done) => { if (done) { relay("marked", done.result); } });
   }
 
   function virtualButton() {
@@ -301,8 +305,7 @@
     $("clear-error").addEventListener("click", async () => {
       if (await command("/api/clear-error", {}, "")) { showError(null); }
     });
-    $("mark").addEventListener("click", () => mark(null, performance.now()));
-    document.querySelectorAll(".tag").forEach((b) => b.addEventListener("click", () => mark(b.dataset.tag, performance.now())));
+    $("mark").addEventListener("click", () => mark(performance.now()));
     $("use-phone-time").addEventListener("click", async () => {
       // A device whose clock is already set takes a distant time only when confirmed.
       let body = { epoch_ms: Date.now() };
